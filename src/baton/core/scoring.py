@@ -1,0 +1,103 @@
+"""Rule scoring (spec §4.3): fit (who they are) + engagement (what they did), every point explained."""
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+OPERATORS = ("eq", "in", "contains", "gte", "lte", "present", "count")
+
+
+@dataclass(frozen=True)
+class Rule:
+    kind: str  # "fit" | "engagement"
+    field: str  # a lead fact, e.g. "title", "industry", "source", "behaviour.replied"
+    op: str
+    value: Any
+    points: int
+    label: str
+    cap: int | None = None  # for "count": the most points this rule may give
+
+
+@dataclass(frozen=True)
+class Factor:
+    kind: str
+    label: str
+    points: int
+    field: str
+
+
+@dataclass(frozen=True)
+class Score:
+    fit: int
+    engagement: int
+    total: int
+    grade: str  # fit letter A–D + engagement digit 1–4, e.g. "B2"
+    factors: tuple[Factor, ...] = field(default_factory=tuple)
+
+    def factors_as_dicts(self) -> list[dict]:
+        return [{"kind": f.kind, "label": f.label, "points": f.points, "field": f.field} for f in self.factors]
+
+
+FIT_GRADES = ((60, "A"), (40, "B"), (20, "C"))
+ENGAGEMENT_GRADES = ((60, "1"), (30, "2"), (10, "3"))
+
+
+def _norm(v: Any) -> str:
+    return str(v).strip().casefold() if v is not None else ""
+
+
+def _matches(rule: Rule, value: Any) -> bool:
+    if rule.op == "present":
+        return value not in (None, "", 0)
+    if rule.op == "eq":
+        return _norm(value) == _norm(rule.value)
+    if rule.op == "in":
+        return _norm(value) in {_norm(v) for v in rule.value}
+    if rule.op == "contains":
+        needles = rule.value if isinstance(rule.value, list | tuple) else [rule.value]
+        hay = _norm(value)
+        return bool(hay) and any(_norm(n) in hay for n in needles)
+    if rule.op in ("gte", "lte"):
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            return False
+        return number >= float(rule.value) if rule.op == "gte" else number <= float(rule.value)
+    raise ValueError(f"unknown operator {rule.op!r}; use one of {', '.join(OPERATORS)}")
+
+
+def _grade(points: int, table: Sequence[tuple[int, str]], last: str) -> str:
+    for threshold, grade in table:
+        if points >= threshold:
+            return grade
+    return last
+
+
+def score(rules: Sequence[Rule], facts: Mapping[str, Any]) -> Score:
+    factors: list[Factor] = []
+    for rule in rules:
+        value = facts.get(rule.field)
+        if rule.op == "count":
+            count = int(value or 0)
+            if count <= 0:
+                continue
+            points = rule.points * count
+            if rule.cap is not None:
+                points = min(points, rule.cap)
+            label = f"{rule.label} ×{count}" if count > 1 else rule.label
+            factors.append(Factor(rule.kind, label, points, rule.field))
+        elif _matches(rule, value):
+            factors.append(Factor(rule.kind, rule.label, rule.points, rule.field))
+    fit = max(0, sum(f.points for f in factors if f.kind == "fit"))
+    engagement = max(0, sum(f.points for f in factors if f.kind == "engagement"))
+    grade = _grade(fit, FIT_GRADES, "D") + _grade(engagement, ENGAGEMENT_GRADES, "4")
+    return Score(fit, engagement, fit + engagement, grade, tuple(factors))
+
+
+def validate_rule(rule: Rule) -> None:
+    if rule.kind not in ("fit", "engagement"):
+        raise ValueError("kind must be 'fit' or 'engagement'")
+    if rule.op not in OPERATORS:
+        raise ValueError(f"op must be one of {', '.join(OPERATORS)}")
+    if rule.op == "in" and not isinstance(rule.value, list | tuple):
+        raise ValueError("op 'in' needs a list value")

@@ -1,0 +1,210 @@
+"""Qualification and the SDR → AE handoff with its acceptance SLA."""
+
+from datetime import date, datetime
+
+from django.db import IntegrityError, transaction
+
+from baton import clock
+from baton.core import qualification as qual
+from baton.core import sla
+from baton.core.errors import Conflict, InvalidInput, NotAllowed
+from baton.core.lifecycle import LeadStatus
+from baton.handoffs.models import CriterionState, Handoff, Qualification, RejectReason
+from baton.leads.models import Lead, LeadEvent, Touch
+from baton.leads.services import can_work, lead_transition
+from baton.notifications.services import notification_send
+from baton.org.models import OrgSettings
+
+
+def qualification_get(lead: Lead) -> Qualification:
+    q = Qualification.objects.filter(lead=lead).first()
+    return q or Qualification(lead=lead, updated_at=lead.created_at)
+
+
+@transaction.atomic
+def qualification_update(lead: Lead, actor, states: dict[str, str], notes: dict[str, str] | None = None,
+                         *, at: datetime | None = None) -> Qualification:  # fmt: skip
+    at = at or clock.now()
+    if not can_work(actor, lead):
+        raise NotAllowed("only the lead's owner may qualify it")
+    try:
+        qual.bant_gate(states, 0)
+    except ValueError as exc:
+        raise InvalidInput(str(exc))
+    notes = notes or {}
+    bad_notes = [k for k in notes if k not in qual.BANT_CRITERIA]
+    if bad_notes:
+        raise InvalidInput(f"notes for unknown criteria: {', '.join(bad_notes)}")
+    q, _ = Qualification.objects.select_for_update().get_or_create(lead=lead, defaults={"updated_at": at})
+    for name, state in states.items():
+        setattr(q, name, state)
+    q.notes = {**q.notes, **{k: v.strip() for k, v in notes.items()}}
+    q.updated_by, q.updated_at = actor, at
+    q.save()
+    LeadEvent.objects.create(
+        lead=lead, kind=LeadEvent.Kind.QUALIFIED, occurred_at=at, actor=actor, cycle=lead.cycle,
+        data={"bant": q.states(), "notes": notes},
+    )  # fmt: skip
+    return q
+
+
+def gate_check(lead: Lead) -> qual.GateResult:
+    return qual.bant_gate(qualification_get(lead).states(), OrgSettings.get().handoff_bant_min)
+
+
+def _packet(lead: Lead, q: Qualification, gate: qual.GateResult, note: str) -> dict:
+    from baton.scoring.services import latest_snapshot
+
+    snap = latest_snapshot(lead)
+    touches = Touch.objects.filter(lead=lead).order_by("-occurred_at")[:20]
+    return {
+        "person": {"name": lead.name, "email": lead.email, "phone": lead.phone, "title": lead.title},
+        "company": {"name": lead.company, "industry": lead.industry, "size": lead.company_size, "city": lead.city,
+                    "region": lead.region, "domain": lead.website_domain,
+                    "account_id": lead.account_id},
+        "source": {"channel": lead.source, "detail": lead.source_detail, "direction": lead.direction},
+        "qualification": {"bant": q.states(), "notes": q.notes, "gate": gate.explanation},
+        "score": {"total": lead.score, "grade": lead.grade, "factors": snap.factors if snap else []},
+        "touches": [{"channel": t.channel, "outcome": t.outcome, "occurred_at": t.occurred_at.isoformat(),
+                     "duration_seconds": t.duration_seconds, "notes": t.notes} for t in touches],
+        "sdr_note": note,
+    }  # fmt: skip
+
+
+def handoff_create(lead: Lead, sdr, *, note: str = "", at: datetime | None = None) -> Handoff:
+    """Hand a qualified lead to an AE (round robin), start the acceptance clock, notify the AE."""
+    from baton.routing.services import route_handoff
+
+    at = at or clock.now()
+    if not can_work(sdr, lead):
+        raise NotAllowed("only the lead's owner may hand it off")
+    gate = gate_check(lead)
+    if not gate.passed:
+        raise Conflict(f"the lead does not pass the handoff gate: {gate.explanation}", code="gate_not_passed",
+                       details={"met": gate.met, "required": gate.required, "missing": list(gate.missing)})  # fmt: skip
+    settings = OrgSettings.get()
+    with transaction.atomic():
+        lead = Lead.objects.select_for_update().get(pk=lead.pk)
+        if lead.status != LeadStatus.WORKING:
+            raise Conflict(f"only a lead in 'working' can be handed off; this one is '{lead.status}'",
+                           code="illegal_transition")  # fmt: skip
+        decision = route_handoff(lead, at=at)
+        if decision.chosen_id is None:
+            raise Conflict("no eligible AE can receive this handoff: " + decision.explanation.get("why", ""),
+                           code="no_eligible_ae", details=decision.explanation)  # fmt: skip
+        lead = lead_transition(lead, LeadStatus.MQL, actor=sdr, reason="handoff", at=at,
+                               kind=LeadEvent.Kind.HANDOFF,
+                               data={"ae": decision.explanation.get("chosen"), "decision_id": decision.pk,
+                                     "gate": gate.explanation})  # fmt: skip
+        q = qualification_get(lead)
+        try:
+            with transaction.atomic():
+                handoff = Handoff.objects.create(
+                    lead=lead, cycle=lead.cycle, sdr=sdr, ae_id=decision.chosen_id, packet=_packet(lead, q, gate, note),
+                    created_at=at, due_at=sla.acceptance_due(at, settings.acceptance_sla_hours),
+                )  # fmt: skip
+        except IntegrityError:
+            raise Conflict("this lead already has a pending handoff", code="handoff_pending")
+        notification_send(
+            handoff.ae, "handoff_received",
+            {"sdr": sdr.label, "lead": str(lead), "due": handoff.due_at.strftime("%Y-%m-%d %H:%M UTC")},
+            link=f"/inbox/{handoff.pk}/", lead=lead, at=at,
+        )  # fmt: skip
+    return handoff
+
+
+def _lock_pending(handoff: Handoff, actor) -> Handoff:
+    locked = Handoff.objects.select_for_update().select_related("lead", "ae", "sdr").get(pk=handoff.pk)
+    if locked.ae_id != actor.pk:
+        raise NotAllowed(f"this handoff was sent to {locked.ae.label}; only they can accept or reject it")
+    if locked.status != Handoff.Status.PENDING:
+        raise Conflict(f"this handoff is already {locked.status}", code="handoff_decided")
+    return locked
+
+
+def handoff_accept(handoff: Handoff, actor, *, at: datetime | None = None) -> Handoff:
+    at = at or clock.now()
+    with transaction.atomic():
+        h = _lock_pending(handoff, actor)
+        h.status, h.decided_at, h.decided_by = Handoff.Status.ACCEPTED, at, actor
+        h.save(update_fields=["status", "decided_at", "decided_by"])
+        lead_transition(h.lead, LeadStatus.SQL, actor=actor, reason="accepted", at=at,
+                        kind=LeadEvent.Kind.HANDOFF_ACCEPTED,
+                        data={"handoff_id": h.pk, "within_sla": at <= h.due_at})  # fmt: skip
+        notification_send(h.sdr, "handoff_accepted", {"ae": actor.label, "lead": str(h.lead)},
+                          link=f"/leads/{h.lead_id}/", lead=h.lead, at=at)  # fmt: skip
+    return h
+
+
+def handoff_reject(handoff: Handoff, actor, *, reason: str, note: str = "", nurture_until: date | None = None,
+                   at: datetime | None = None) -> Handoff:  # fmt: skip
+    at = at or clock.now()
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvalidInput("a rejection needs a reason", details={"fields": {"reason": "is required"}})
+    reason_obj = RejectReason.objects.filter(code=reason, active=True).first()
+    if reason_obj is None:
+        codes = ", ".join(RejectReason.objects.filter(active=True).values_list("code", flat=True))
+        raise InvalidInput(f"unknown rejection reason {reason!r}; expected one of: {codes}",
+                           details={"fields": {"reason": "unknown"}})  # fmt: skip
+    if nurture_until is not None and nurture_until <= at.date():
+        raise InvalidInput("'nurture until' must be a future date")
+    with transaction.atomic():
+        h = _lock_pending(handoff, actor)
+        h.status, h.decided_at, h.decided_by = Handoff.Status.REJECTED, at, actor
+        h.reject_reason, h.reject_note, h.nurture_until = reason_obj, note.strip(), nurture_until
+        h.save()
+        lead_transition(h.lead, LeadStatus.NURTURING, actor=actor, reason=reason_obj.label, at=at,
+                        kind=LeadEvent.Kind.HANDOFF_REJECTED,
+                        data={"handoff_id": h.pk, "reason_code": reason, "note": h.reject_note,
+                              "nurture_until": nurture_until.isoformat() if nurture_until else None,
+                              "within_sla": at <= h.due_at})  # fmt: skip
+        if nurture_until:
+            Lead.objects.filter(pk=h.lead_id).update(nurture_until=nurture_until)
+        notification_send(h.sdr, "handoff_rejected", {"ae": actor.label, "lead": str(h.lead), "reason": reason_obj.label},
+                          link=f"/leads/{h.lead_id}/", lead=h.lead, at=at)  # fmt: skip
+    return h
+
+
+def handoffs_sweep(at: datetime) -> dict:
+    """Mark pending handoffs past their acceptance SLA as overdue (once), notify AE, their manager and SDR.
+
+    Bulk: one query finds the overdue set; a conditional update claims them, so a concurrent sweep
+    cannot double-report.
+    """
+    settings = OrgSettings.get()
+    overdue = list(
+        Handoff.objects.filter(status=Handoff.Status.PENDING, overdue_at=None, due_at__lte=at)
+        .select_related("lead", "ae", "sdr", "ae__manager")
+        .order_by("pk")
+    )
+    marked = 0
+    with transaction.atomic():
+        claimed = set(
+            Handoff.objects.filter(pk__in=[h.pk for h in overdue], overdue_at=None).values_list("pk", flat=True)
+        )
+        Handoff.objects.filter(pk__in=claimed).update(overdue_at=at)
+        events, notes = [], []
+        for h in overdue:
+            if h.pk not in claimed:
+                continue
+            marked += 1
+            events.append(LeadEvent(
+                lead=h.lead, kind=LeadEvent.Kind.HANDOFF_OVERDUE, occurred_at=h.due_at, cycle=h.cycle,
+                reason=f"not accepted or rejected within {settings.acceptance_sla_hours} hours",
+                data={"handoff_id": h.pk, "ae": h.ae.username, "detected_at": at.isoformat()},
+            ))  # fmt: skip
+            params = {"lead": str(h.lead), "ae": h.ae.label, "hours": settings.acceptance_sla_hours}
+            for user in {h.ae, h.sdr, h.ae.manager} - {None}:
+                notes.append((user, params, h))
+        LeadEvent.objects.bulk_create(events)
+        for user, params, h in notes:
+            notification_send(user, "handoff_overdue", params, link=f"/inbox/{h.pk}/", lead=h.lead, at=at)
+    return {"handoffs_overdue": marked}
+
+
+def reject_reasons() -> list[RejectReason]:
+    return list(RejectReason.objects.filter(active=True))
+
+
+CRITERION_STATES = CriterionState.values

@@ -1,0 +1,101 @@
+"""Round-robin routing of leads to SDRs and of handoffs to AEs, atomic under concurrency.
+
+The pool row is locked (SELECT … FOR UPDATE on PostgreSQL; SQLite's IMMEDIATE transactions
+serialise writers) for the read-decide-write of one assignment, so no two requests pick from
+the same tallies.
+"""
+
+from datetime import datetime
+
+from django.db import transaction
+from django.db.models import Q
+
+from baton import clock
+from baton.core import routing as core
+from baton.org.models import Role, Team, User
+from baton.routing.models import RoutingDecision, RoutingPool, RoutingTally
+
+INBOUND_POOL = "inbound-sdr"
+
+
+def _skip_reason(user: User, at: datetime) -> str:
+    if not user.is_active:
+        return "inactive"
+    if user.out_of_office:
+        return "out of office"
+    if user.suspended_until and user.suspended_until > at:
+        return f"suspended until {user.suspended_until.isoformat()} (SLA penalty)"
+    return ""
+
+
+def _pick(pool_key: str, members: list[User], at: datetime) -> core.Decision:
+    RoutingPool.objects.get_or_create(key=pool_key)
+    pool = RoutingPool.objects.select_for_update().get(key=pool_key)
+    tallies = {t.user_id: t for t in RoutingTally.objects.filter(pool=pool, user__in=members)}
+    missing = [u for u in members if u.pk not in tallies]
+    if missing:
+        start = core.starting_tally([t.count for t in tallies.values()])
+        created = RoutingTally.objects.bulk_create([RoutingTally(pool=pool, user=u, count=start) for u in missing])
+        tallies.update({t.user_id: t for t in created})
+    candidates = [
+        core.Candidate(u.pk, u.username, tallies[u.pk].count, tallies[u.pk].last_seq, _skip_reason(u, at))
+        for u in members
+    ]
+    decision = core.choose_round_robin(pool_key, candidates)
+    if decision.chosen_user_id is not None:
+        pool.seq += 1
+        pool.save(update_fields=["seq"])
+        tally = tallies[decision.chosen_user_id]
+        tally.count += 1
+        tally.last_seq = pool.seq
+        tally.save(update_fields=["count", "last_seq"])
+    return decision
+
+
+def inbound_sdrs() -> list[User]:
+    return list(
+        User.objects.filter(roles__role=Role.SDR_INBOUND, team__kind=Team.Kind.SDR_INBOUND).distinct().order_by("pk")
+    )
+
+
+def regional_aes(region: str) -> tuple[str, list[User]]:
+    base = User.objects.filter(roles__role=Role.AE).distinct().order_by("pk")
+    if region:
+        local = list(base.filter(team__region__iexact=region, team__kind=Team.Kind.SALES))
+        if local:
+            return f"ae:{region.lower()}", local
+    return "ae:all", list(base)
+
+
+@transaction.atomic
+def route_lead(lead, *, at: datetime | None = None) -> RoutingDecision:
+    """Assign an inbound lead to an SDR of the inbound team by round robin."""
+    from baton.leads.services import lead_assign_from_routing
+
+    at = at or clock.now()
+    members = inbound_sdrs()
+    decision = _pick(INBOUND_POOL, members, at)
+    record = RoutingDecision.objects.create(
+        lead=lead,
+        kind=RoutingDecision.Kind.LEAD,
+        pool=INBOUND_POOL,
+        chosen_id=decision.chosen_user_id,
+        explanation=decision.explanation,
+        decided_at=at,
+    )
+    lead_assign_from_routing(lead, record, at=at)
+    return record
+
+
+def route_handoff(lead, *, at: datetime, exclude: Q | None = None) -> RoutingDecision:
+    """Choose the AE for a handoff (caller holds the transaction)."""
+    pool_key, members = regional_aes(lead.region)
+    decision = _pick(pool_key, members, at)
+    return RoutingDecision.objects.create(
+        lead=lead,
+        kind=RoutingDecision.Kind.HANDOFF,
+        pool=pool_key,
+        chosen_id=decision.chosen_user_id,
+        explanation=decision.explanation,
+        decided_at=at,
+    )
