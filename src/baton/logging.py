@@ -5,7 +5,10 @@ import re
 
 _PATTERNS = [
     (re.compile(r"(Bearer\s+)[A-Za-z0-9._~+/=-]+", re.I), r"\1[redacted]"),
-    (re.compile(r"(password|token|secret|api_key)(['\"]?\s*[:=]\s*['\"]?)[^'\"\s,&]+", re.I), r"\1\2[redacted]"),
+    (
+        re.compile(r"(password|token|secret|api_key)(['\"]?\s*[:=]\s*['\"]?)[^'\"\s,&]+", re.I),
+        r"\1\2[redacted]",
+    ),
     (re.compile(r"(postgres(?:ql)?://[^:/\s]+:)[^@\s]+@", re.I), r"\1[redacted]@"),
 ]
 

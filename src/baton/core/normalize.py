@@ -7,17 +7,66 @@ import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 
 FREE_MAIL_DOMAINS = frozenset(
-    """gmail.com googlemail.com yahoo.com yahoo.com.cn hotmail.com outlook.com live.com msn.com icloud.com me.com
-    aol.com proton.me protonmail.com gmx.de gmx.net web.de mail.ru yandex.ru qq.com foxmail.com 163.com 126.com
-    yeah.net sina.com sina.cn sohu.com aliyun.com 139.com 189.cn""".split()
+    [
+        "gmail.com",
+        "googlemail.com",
+        "yahoo.com",
+        "yahoo.com.cn",
+        "hotmail.com",
+        "outlook.com",
+        "live.com",
+        "msn.com",
+        "icloud.com",
+        "me.com",
+        "aol.com",
+        "proton.me",
+        "protonmail.com",
+        "gmx.de",
+        "gmx.net",
+        "web.de",
+        "mail.ru",
+        "yandex.ru",
+        "qq.com",
+        "foxmail.com",
+        "163.com",
+        "126.com",
+        "yeah.net",
+        "sina.com",
+        "sina.cn",
+        "sohu.com",
+        "aliyun.com",
+        "139.com",
+        "189.cn",
+    ]
 )
 
 LEGAL_SUFFIXES = (
-    "股份有限公司", "有限责任公司", "有限公司", "集团", "公司",
-    "incorporated", "inc", "corporation", "corp", "limited", "ltd", "llc", "plc", "gmbh", "ag", "sa", "bv",
-    "co", "company", "pte", "pty", "group",
-)  # fmt: skip
-_SUFFIX_RE = re.compile(r"[\s,.]+(" + "|".join(re.escape(s) for s in LEGAL_SUFFIXES if s.isascii()) + r")\.?$", re.I)
+    "股份有限公司",
+    "有限责任公司",
+    "有限公司",
+    "集团",
+    "公司",
+    "incorporated",
+    "inc",
+    "corporation",
+    "corp",
+    "limited",
+    "ltd",
+    "llc",
+    "plc",
+    "gmbh",
+    "ag",
+    "sa",
+    "bv",
+    "co",
+    "company",
+    "pte",
+    "pty",
+    "group",
+)
+_SUFFIX_RE = re.compile(
+    r"[\s,.]+(" + "|".join(re.escape(s) for s in LEGAL_SUFFIXES if s.isascii()) + r")\.?$", re.I
+)
 
 
 class NormalisationError(ValueError):
@@ -49,7 +98,9 @@ def phone(raw: str, default_region: str = "CN") -> str:
     except phonenumbers.NumberParseException as exc:
         raise NormalisationError("phone", f"not a phone number ({exc})")
     if not phonenumbers.is_possible_number(parsed):
-        raise NormalisationError("phone", f"{raw!r} is not a possible phone number for region {default_region}")
+        raise NormalisationError(
+            "phone", f"{raw!r} is not a possible phone number for region {default_region}"
+        )
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
 
 

@@ -21,12 +21,13 @@ def bant_gate(states: Mapping[str, str], required: int) -> GateResult:
         if name not in BANT_CRITERIA:
             raise ValueError(f"unknown BANT criterion {name!r}; expected one of {', '.join(BANT_CRITERIA)}")
         if state not in CRITERION_STATES:
-            raise ValueError(f"criterion {name!r} must be one of {', '.join(CRITERION_STATES)}, not {state!r}")
+            raise ValueError(
+                f"criterion {name!r} must be one of {', '.join(CRITERION_STATES)}, not {state!r}"
+            )
     met = sum(1 for c in BANT_CRITERIA if states.get(c) == "met")
     missing = tuple(c for c in BANT_CRITERIA if states.get(c) != "met")
     passed = met >= required
-    explanation = (
-        f"BANT {met} of 4 met (gate: at least {required})"
-        + ("" if passed else f"; not yet met: {', '.join(missing)}")
+    explanation = f"BANT {met} of 4 met (gate: at least {required})" + (
+        "" if passed else f"; not yet met: {', '.join(missing)}"
     )
     return GateResult(passed, met, required, missing, explanation)

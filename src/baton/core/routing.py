@@ -27,14 +27,19 @@ class Decision:
 
 def choose_round_robin(pool: str, candidates: Sequence[Candidate]) -> Decision:
     eligible = [c for c in candidates if not c.skip_reason]
-    skipped = [{"user_id": c.user_id, "username": c.username, "reason": c.skip_reason} for c in candidates if c.skip_reason]
+    skipped = [
+        {"user_id": c.user_id, "username": c.username, "reason": c.skip_reason}
+        for c in candidates
+        if c.skip_reason
+    ]
     ranked = sorted(eligible, key=lambda c: (c.tally, c.last_seq, c.user_id))
     chosen = ranked[0] if ranked else None
     explanation = {
         "strategy": "round_robin",
         "pool": pool,
         "candidates": [
-            {"user_id": c.user_id, "username": c.username, "tally": c.tally, "last_seq": c.last_seq} for c in ranked
+            {"user_id": c.user_id, "username": c.username, "tally": c.tally, "last_seq": c.last_seq}
+            for c in ranked
         ],
         "skipped": skipped,
         "chosen": chosen.username if chosen else None,

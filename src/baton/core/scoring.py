@@ -35,7 +35,9 @@ class Score:
     factors: tuple[Factor, ...] = field(default_factory=tuple)
 
     def factors_as_dicts(self) -> list[dict]:
-        return [{"kind": f.kind, "label": f.label, "points": f.points, "field": f.field} for f in self.factors]
+        return [
+            {"kind": f.kind, "label": f.label, "points": f.points, "field": f.field} for f in self.factors
+        ]
 
 
 FIT_GRADES = ((60, "A"), (40, "B"), (20, "C"))

@@ -18,7 +18,9 @@ class Qualification(models.Model):
     need = models.CharField(max_length=8, choices=CriterionState.choices, default=CriterionState.UNKNOWN)
     timing = models.CharField(max_length=8, choices=CriterionState.choices, default=CriterionState.UNKNOWN)
     notes = models.JSONField(default=dict, blank=True, help_text="per-criterion notes")
-    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     updated_at = models.DateTimeField()
 
     def states(self) -> dict[str, str]:
@@ -48,13 +50,17 @@ class Handoff(models.Model):
     lead = models.ForeignKey("leads.Lead", on_delete=models.PROTECT, related_name="handoffs")
     cycle = models.PositiveIntegerField()
     sdr = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="handoffs_sent")
-    ae = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="handoffs_received")
+    ae = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="handoffs_received"
+    )
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     packet = models.JSONField(default=dict)
     created_at = models.DateTimeField()
     due_at = models.DateTimeField()
     decided_at = models.DateTimeField(null=True, blank=True)
-    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     reject_reason = models.ForeignKey(RejectReason, null=True, blank=True, on_delete=models.PROTECT)
     reject_note = models.TextField(blank=True)
     nurture_until = models.DateField(null=True, blank=True)
@@ -64,7 +70,9 @@ class Handoff(models.Model):
         indexes = [
             models.Index(fields=["ae", "status"]),
             models.Index(fields=["created_at"]),
-            models.Index(fields=["due_at"], name="handoff_open_due_idx", condition=models.Q(status="pending")),
+            models.Index(
+                fields=["due_at"], name="handoff_open_due_idx", condition=models.Q(status="pending")
+            ),
         ]
         constraints = [
             models.UniqueConstraint(

@@ -22,8 +22,14 @@ def qualification_get(lead: Lead) -> Qualification:
 
 
 @transaction.atomic
-def qualification_update(lead: Lead, actor, states: dict[str, str], notes: dict[str, str] | None = None,
-                         *, at: datetime | None = None) -> Qualification:  # fmt: skip
+def qualification_update(
+    lead: Lead,
+    actor,
+    states: dict[str, str],
+    notes: dict[str, str] | None = None,
+    *,
+    at: datetime | None = None,
+) -> Qualification:
     at = at or clock.now()
     if not can_work(actor, lead):
         raise NotAllowed("only the lead's owner may qualify it")
@@ -42,9 +48,13 @@ def qualification_update(lead: Lead, actor, states: dict[str, str], notes: dict[
     q.updated_by, q.updated_at = actor, at
     q.save()
     LeadEvent.objects.create(
-        lead=lead, kind=LeadEvent.Kind.QUALIFIED, occurred_at=at, actor=actor, cycle=lead.cycle,
+        lead=lead,
+        kind=LeadEvent.Kind.QUALIFIED,
+        occurred_at=at,
+        actor=actor,
+        cycle=lead.cycle,
         data={"bant": q.states(), "notes": notes},
-    )  # fmt: skip
+    )
     return q
 
 
@@ -59,16 +69,30 @@ def _packet(lead: Lead, q: Qualification, gate: qual.GateResult, note: str) -> d
     touches = Touch.objects.filter(lead=lead).order_by("-occurred_at")[:20]
     return {
         "person": {"name": lead.name, "email": lead.email, "phone": lead.phone, "title": lead.title},
-        "company": {"name": lead.company, "industry": lead.industry, "size": lead.company_size, "city": lead.city,
-                    "region": lead.region, "domain": lead.website_domain,
-                    "account_id": lead.account_id},
+        "company": {
+            "name": lead.company,
+            "industry": lead.industry,
+            "size": lead.company_size,
+            "city": lead.city,
+            "region": lead.region,
+            "domain": lead.website_domain,
+            "account_id": lead.account_id,
+        },
         "source": {"channel": lead.source, "detail": lead.source_detail, "direction": lead.direction},
         "qualification": {"bant": q.states(), "notes": q.notes, "gate": gate.explanation},
         "score": {"total": lead.score, "grade": lead.grade, "factors": snap.factors if snap else []},
-        "touches": [{"channel": t.channel, "outcome": t.outcome, "occurred_at": t.occurred_at.isoformat(),
-                     "duration_seconds": t.duration_seconds, "notes": t.notes} for t in touches],
+        "touches": [
+            {
+                "channel": t.channel,
+                "outcome": t.outcome,
+                "occurred_at": t.occurred_at.isoformat(),
+                "duration_seconds": t.duration_seconds,
+                "notes": t.notes,
+            }
+            for t in touches
+        ],
         "sdr_note": note,
-    }  # fmt: skip
+    }
 
 
 def handoff_create(lead: Lead, sdr, *, note: str = "", at: datetime | None = None) -> Handoff:
@@ -80,36 +104,61 @@ def handoff_create(lead: Lead, sdr, *, note: str = "", at: datetime | None = Non
         raise NotAllowed("only the lead's owner may hand it off")
     gate = gate_check(lead)
     if not gate.passed:
-        raise Conflict(f"the lead does not pass the handoff gate: {gate.explanation}", code="gate_not_passed",
-                       details={"met": gate.met, "required": gate.required, "missing": list(gate.missing)})  # fmt: skip
+        raise Conflict(
+            f"the lead does not pass the handoff gate: {gate.explanation}",
+            code="gate_not_passed",
+            details={"met": gate.met, "required": gate.required, "missing": list(gate.missing)},
+        )
     settings = OrgSettings.get()
     with transaction.atomic():
         lead = Lead.objects.select_for_update().get(pk=lead.pk)
         if lead.status != LeadStatus.WORKING:
-            raise Conflict(f"only a lead in 'working' can be handed off; this one is '{lead.status}'",
-                           code="illegal_transition")  # fmt: skip
+            raise Conflict(
+                f"only a lead in 'working' can be handed off; this one is '{lead.status}'",
+                code="illegal_transition",
+            )
         decision = route_handoff(lead, at=at)
         if decision.chosen_id is None:
-            raise Conflict("no eligible AE can receive this handoff: " + decision.explanation.get("why", ""),
-                           code="no_eligible_ae", details=decision.explanation)  # fmt: skip
-        lead = lead_transition(lead, LeadStatus.MQL, actor=sdr, reason="handoff", at=at,
-                               kind=LeadEvent.Kind.HANDOFF,
-                               data={"ae": decision.explanation.get("chosen"), "decision_id": decision.pk,
-                                     "gate": gate.explanation})  # fmt: skip
+            raise Conflict(
+                "no eligible AE can receive this handoff: " + decision.explanation.get("why", ""),
+                code="no_eligible_ae",
+                details=decision.explanation,
+            )
+        lead = lead_transition(
+            lead,
+            LeadStatus.MQL,
+            actor=sdr,
+            reason="handoff",
+            at=at,
+            kind=LeadEvent.Kind.HANDOFF,
+            data={
+                "ae": decision.explanation.get("chosen"),
+                "decision_id": decision.pk,
+                "gate": gate.explanation,
+            },
+        )
         q = qualification_get(lead)
         try:
             with transaction.atomic():
                 handoff = Handoff.objects.create(
-                    lead=lead, cycle=lead.cycle, sdr=sdr, ae_id=decision.chosen_id, packet=_packet(lead, q, gate, note),
-                    created_at=at, due_at=sla.acceptance_due(at, settings.acceptance_sla_hours),
-                )  # fmt: skip
+                    lead=lead,
+                    cycle=lead.cycle,
+                    sdr=sdr,
+                    ae_id=decision.chosen_id,
+                    packet=_packet(lead, q, gate, note),
+                    created_at=at,
+                    due_at=sla.acceptance_due(at, settings.acceptance_sla_hours),
+                )
         except IntegrityError:
             raise Conflict("this lead already has a pending handoff", code="handoff_pending")
         notification_send(
-            handoff.ae, "handoff_received",
+            handoff.ae,
+            "handoff_received",
             {"sdr": sdr.label, "lead": str(lead), "due": handoff.due_at.strftime("%Y-%m-%d %H:%M UTC")},
-            link=f"/inbox/{handoff.pk}/", lead=lead, at=at,
-        )  # fmt: skip
+            link=f"/inbox/{handoff.pk}/",
+            lead=lead,
+            at=at,
+        )
     return handoff
 
 
@@ -128,16 +177,35 @@ def handoff_accept(handoff: Handoff, actor, *, at: datetime | None = None) -> Ha
         h = _lock_pending(handoff, actor)
         h.status, h.decided_at, h.decided_by = Handoff.Status.ACCEPTED, at, actor
         h.save(update_fields=["status", "decided_at", "decided_by"])
-        lead_transition(h.lead, LeadStatus.SQL, actor=actor, reason="accepted", at=at,
-                        kind=LeadEvent.Kind.HANDOFF_ACCEPTED,
-                        data={"handoff_id": h.pk, "within_sla": at <= h.due_at})  # fmt: skip
-        notification_send(h.sdr, "handoff_accepted", {"ae": actor.label, "lead": str(h.lead)},
-                          link=f"/leads/{h.lead_id}/", lead=h.lead, at=at)  # fmt: skip
+        lead_transition(
+            h.lead,
+            LeadStatus.SQL,
+            actor=actor,
+            reason="accepted",
+            at=at,
+            kind=LeadEvent.Kind.HANDOFF_ACCEPTED,
+            data={"handoff_id": h.pk, "within_sla": at <= h.due_at},
+        )
+        notification_send(
+            h.sdr,
+            "handoff_accepted",
+            {"ae": actor.label, "lead": str(h.lead)},
+            link=f"/leads/{h.lead_id}/",
+            lead=h.lead,
+            at=at,
+        )
     return h
 
 
-def handoff_reject(handoff: Handoff, actor, *, reason: str, note: str = "", nurture_until: date | None = None,
-                   at: datetime | None = None) -> Handoff:  # fmt: skip
+def handoff_reject(
+    handoff: Handoff,
+    actor,
+    *,
+    reason: str,
+    note: str = "",
+    nurture_until: date | None = None,
+    at: datetime | None = None,
+) -> Handoff:
     at = at or clock.now()
     reason = (reason or "").strip()
     if not reason:
@@ -145,8 +213,10 @@ def handoff_reject(handoff: Handoff, actor, *, reason: str, note: str = "", nurt
     reason_obj = RejectReason.objects.filter(code=reason, active=True).first()
     if reason_obj is None:
         codes = ", ".join(RejectReason.objects.filter(active=True).values_list("code", flat=True))
-        raise InvalidInput(f"unknown rejection reason {reason!r}; expected one of: {codes}",
-                           details={"fields": {"reason": "unknown"}})  # fmt: skip
+        raise InvalidInput(
+            f"unknown rejection reason {reason!r}; expected one of: {codes}",
+            details={"fields": {"reason": "unknown"}},
+        )
     if nurture_until is not None and nurture_until <= at.date():
         raise InvalidInput("'nurture until' must be a future date")
     with transaction.atomic():
@@ -154,15 +224,31 @@ def handoff_reject(handoff: Handoff, actor, *, reason: str, note: str = "", nurt
         h.status, h.decided_at, h.decided_by = Handoff.Status.REJECTED, at, actor
         h.reject_reason, h.reject_note, h.nurture_until = reason_obj, note.strip(), nurture_until
         h.save()
-        lead_transition(h.lead, LeadStatus.NURTURING, actor=actor, reason=reason_obj.label, at=at,
-                        kind=LeadEvent.Kind.HANDOFF_REJECTED,
-                        data={"handoff_id": h.pk, "reason_code": reason, "note": h.reject_note,
-                              "nurture_until": nurture_until.isoformat() if nurture_until else None,
-                              "within_sla": at <= h.due_at})  # fmt: skip
+        lead_transition(
+            h.lead,
+            LeadStatus.NURTURING,
+            actor=actor,
+            reason=reason_obj.label,
+            at=at,
+            kind=LeadEvent.Kind.HANDOFF_REJECTED,
+            data={
+                "handoff_id": h.pk,
+                "reason_code": reason,
+                "note": h.reject_note,
+                "nurture_until": nurture_until.isoformat() if nurture_until else None,
+                "within_sla": at <= h.due_at,
+            },
+        )
         if nurture_until:
             Lead.objects.filter(pk=h.lead_id).update(nurture_until=nurture_until)
-        notification_send(h.sdr, "handoff_rejected", {"ae": actor.label, "lead": str(h.lead), "reason": reason_obj.label},
-                          link=f"/leads/{h.lead_id}/", lead=h.lead, at=at)  # fmt: skip
+        notification_send(
+            h.sdr,
+            "handoff_rejected",
+            {"ae": actor.label, "lead": str(h.lead), "reason": reason_obj.label},
+            link=f"/leads/{h.lead_id}/",
+            lead=h.lead,
+            at=at,
+        )
     return h
 
 
@@ -181,7 +267,9 @@ def handoffs_sweep(at: datetime) -> dict:
     marked = 0
     with transaction.atomic():
         claimed = set(
-            Handoff.objects.filter(pk__in=[h.pk for h in overdue], overdue_at=None).values_list("pk", flat=True)
+            Handoff.objects.filter(pk__in=[h.pk for h in overdue], overdue_at=None).values_list(
+                "pk", flat=True
+            )
         )
         Handoff.objects.filter(pk__in=claimed).update(overdue_at=at)
         events, notes = [], []
@@ -189,11 +277,16 @@ def handoffs_sweep(at: datetime) -> dict:
             if h.pk not in claimed:
                 continue
             marked += 1
-            events.append(LeadEvent(
-                lead=h.lead, kind=LeadEvent.Kind.HANDOFF_OVERDUE, occurred_at=h.due_at, cycle=h.cycle,
-                reason=f"not accepted or rejected within {settings.acceptance_sla_hours} hours",
-                data={"handoff_id": h.pk, "ae": h.ae.username, "detected_at": at.isoformat()},
-            ))  # fmt: skip
+            events.append(
+                LeadEvent(
+                    lead=h.lead,
+                    kind=LeadEvent.Kind.HANDOFF_OVERDUE,
+                    occurred_at=h.due_at,
+                    cycle=h.cycle,
+                    reason=f"not accepted or rejected within {settings.acceptance_sla_hours} hours",
+                    data={"handoff_id": h.pk, "ae": h.ae.username, "detected_at": at.isoformat()},
+                )
+            )
             params = {"lead": str(h.lead), "ae": h.ae.label, "hours": settings.acceptance_sla_hours}
             for user in {h.ae, h.sdr, h.ae.manager} - {None}:
                 notes.append((user, params, h))

@@ -37,7 +37,9 @@ class Account(models.Model):
     city = models.CharField(max_length=80, blank=True)
     region = models.CharField(max_length=60, blank=True)
     headcount = models.PositiveIntegerField(null=True, blank=True)
-    owner = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField()
 
     def __str__(self) -> str:
@@ -45,7 +47,9 @@ class Account(models.Model):
 
 
 class Contact(models.Model):
-    account = models.ForeignKey(Account, null=True, blank=True, on_delete=models.SET_NULL, related_name="contacts")
+    account = models.ForeignKey(
+        Account, null=True, blank=True, on_delete=models.SET_NULL, related_name="contacts"
+    )
     name = models.CharField(max_length=200)
     email = models.CharField(max_length=254, blank=True, db_index=True)
     phone = models.CharField(max_length=32, blank=True)
@@ -73,10 +77,18 @@ class Lead(models.Model):
     direction = models.CharField(max_length=10, choices=Direction.choices, default=Direction.INBOUND)
     notes = models.TextField(blank=True)
 
-    status = models.CharField(max_length=14, choices=[(s.value, s.value) for s in LeadStatus], default=LeadStatus.NEW)
-    owner = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="owned_leads")
-    account = models.ForeignKey(Account, null=True, blank=True, on_delete=models.SET_NULL, related_name="leads")
-    contact = models.ForeignKey(Contact, null=True, blank=True, on_delete=models.SET_NULL, related_name="leads")
+    status = models.CharField(
+        max_length=14, choices=[(s.value, s.value) for s in LeadStatus], default=LeadStatus.NEW
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="owned_leads"
+    )
+    account = models.ForeignKey(
+        Account, null=True, blank=True, on_delete=models.SET_NULL, related_name="leads"
+    )
+    contact = models.ForeignKey(
+        Contact, null=True, blank=True, on_delete=models.SET_NULL, related_name="leads"
+    )
     cycle = models.PositiveIntegerField(default=1)
     mql_in_cycle = models.BooleanField(default=False)
     nurture_until = models.DateField(null=True, blank=True)
@@ -91,13 +103,17 @@ class Lead(models.Model):
     routed_at = models.DateTimeField(null=True, blank=True)
     first_touch_at = models.DateTimeField(null=True, blank=True)
     status_changed_at = models.DateTimeField()
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         indexes = [
             models.Index(fields=["owner", "status"]),
             models.Index(fields=["status", "-score"]),
-            models.Index(fields=["routed_at"], name="lead_unrouted_idx", condition=models.Q(routed_at__isnull=True)),
+            models.Index(
+                fields=["routed_at"], name="lead_unrouted_idx", condition=models.Q(routed_at__isnull=True)
+            ),
         ]
 
     def __str__(self) -> str:
@@ -126,7 +142,9 @@ class LeadEvent(models.Model):
     lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=20, choices=Kind.choices)
     occurred_at = models.DateTimeField()
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     from_status = models.CharField(max_length=14, blank=True)
     to_status = models.CharField(max_length=14, blank=True)
     cycle = models.PositiveIntegerField(default=1)

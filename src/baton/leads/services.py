@@ -1,5 +1,6 @@
 """Writes on leads: capture, lifecycle transitions, touches, the public pool."""
 
+import logging
 from datetime import datetime
 
 from django.db import transaction
@@ -13,12 +14,36 @@ from baton.leads.models import Account, Contact, Lead, LeadEvent, Source, Touch
 from baton.notifications.services import notification_send
 from baton.org.models import OrgSettings
 
+log = logging.getLogger(__name__)
+
 CAPTURE_FIELDS = (
-    "name", "email", "phone", "company", "title", "industry", "company_size", "city", "region", "website",
-    "source", "source_detail", "direction", "notes",
-)  # fmt: skip
-MAX_LEN = {"name": 200, "email": 254, "company": 200, "title": 200, "industry": 80, "city": 80, "region": 60,
-           "website": 200, "source_detail": 200, "notes": 10000}  # fmt: skip
+    "name",
+    "email",
+    "phone",
+    "company",
+    "title",
+    "industry",
+    "company_size",
+    "city",
+    "region",
+    "website",
+    "source",
+    "source_detail",
+    "direction",
+    "notes",
+)
+MAX_LEN = {
+    "name": 200,
+    "email": 254,
+    "company": 200,
+    "title": 200,
+    "industry": 80,
+    "city": 80,
+    "region": 60,
+    "website": 200,
+    "source_detail": 200,
+    "notes": 10000,
+}
 
 
 def capture_clean(data: dict, *, default_region: str = "CN") -> dict:
@@ -71,8 +96,10 @@ def capture_clean(data: dict, *, default_region: str = "CN") -> dict:
     if direction not in Lead.Direction.values:
         errors["direction"] = "must be 'inbound' or 'outbound'"
     if errors:
-        raise InvalidInput("the lead is not valid: " + "; ".join(f"{k}: {v}" for k, v in errors.items()),
-                           details={"fields": errors})  # fmt: skip
+        raise InvalidInput(
+            "the lead is not valid: " + "; ".join(f"{k}: {v}" for k, v in errors.items()),
+            details={"fields": errors},
+        )
     return clean
 
 
@@ -91,10 +118,15 @@ def _match_account(clean: dict, at: datetime) -> Account | None:
                 Account.objects.filter(pk=account.pk).update(domain=domain)
             return account
         return Account.objects.create(
-            name=company, name_key=key, domain=domain, industry=clean.get("industry", ""),
-            city=clean.get("city", ""), region=clean.get("region", ""), headcount=clean.get("company_size"),
+            name=company,
+            name_key=key,
+            domain=domain,
+            industry=clean.get("industry", ""),
+            city=clean.get("city", ""),
+            region=clean.get("region", ""),
+            headcount=clean.get("company_size"),
             created_at=at,
-        )  # fmt: skip
+        )
     return None
 
 
@@ -103,18 +135,29 @@ def lead_create(clean: dict, *, actor=None, at: datetime | None = None) -> Lead:
     at = at or clock.now()
     account = _match_account(clean, at)
     contact = Contact.objects.create(
-        account=account, name=clean["name"], email=clean.get("email", ""), phone=clean.get("phone", ""),
-        title=clean.get("title", ""), created_at=at,
-    )  # fmt: skip
+        account=account,
+        name=clean["name"],
+        email=clean.get("email", ""),
+        phone=clean.get("phone", ""),
+        title=clean.get("title", ""),
+        created_at=at,
+    )
     fields = {k: v for k, v in clean.items() if not k.startswith("_")}
     lead = Lead.objects.create(
         **fields, account=account, contact=contact, created_at=at, status_changed_at=at, created_by=actor
     )
     LeadEvent.objects.create(
-        lead=lead, kind=LeadEvent.Kind.CAPTURED, occurred_at=at, actor=actor, to_status=LeadStatus.NEW,
-        data={"source": lead.source, "direction": lead.direction,
-              "account": {"id": account.pk, "name": account.name} if account else None},
-    )  # fmt: skip
+        lead=lead,
+        kind=LeadEvent.Kind.CAPTURED,
+        occurred_at=at,
+        actor=actor,
+        to_status=LeadStatus.NEW,
+        data={
+            "source": lead.source,
+            "direction": lead.direction,
+            "account": {"id": account.pk, "name": account.name} if account else None,
+        },
+    )
     return lead
 
 
@@ -129,13 +172,17 @@ def lead_capture(data: dict, *, actor=None, at: datetime | None = None) -> Lead:
     at = at or clock.now()
     clean = capture_clean(data, default_region=OrgSettings.get().default_phone_region)
     lead = lead_create(clean, actor=actor, at=at)
-    with transaction.atomic():
-        lead_score(lead, trigger="captured", at=at)
-        if lead.direction == Lead.Direction.INBOUND:
-            route_lead(lead, at=at)
-        elif actor is not None:
-            _assign(lead, actor, at)
-            Lead.objects.filter(pk=lead.pk).update(routed_at=at)
+    try:
+        with transaction.atomic():
+            lead_score(lead, trigger="captured", at=at)
+            if lead.direction == Lead.Direction.INBOUND:
+                route_lead(lead, at=at)
+            elif actor is not None:
+                _assign(lead, actor, at)
+                Lead.objects.filter(pk=lead.pk).update(routed_at=at)
+    except Exception:
+        # The capture itself is committed; the worker's sweep scores and routes it later.
+        log.exception("scoring/routing of lead %s failed; left for the sweep", lead.pk)
     lead.refresh_from_db()
     return lead
 
@@ -148,26 +195,45 @@ def _assign(lead: Lead, user, at: datetime) -> None:
 def lead_assign_from_routing(lead: Lead, decision, *, at: datetime) -> None:
     if decision.chosen_id is None:
         LeadEvent.objects.create(
-            lead=lead, kind=LeadEvent.Kind.ROUTING_FAILED, occurred_at=at, cycle=lead.cycle,
-            reason=decision.explanation.get("why", ""), data={"decision_id": decision.pk},
-        )  # fmt: skip
+            lead=lead,
+            kind=LeadEvent.Kind.ROUTING_FAILED,
+            occurred_at=at,
+            cycle=lead.cycle,
+            reason=decision.explanation.get("why", ""),
+            data={"decision_id": decision.pk},
+        )
         Lead.objects.filter(pk=lead.pk).update(routed_at=at)
         return
     Lead.objects.filter(pk=lead.pk).update(owner_id=decision.chosen_id, routed_at=at)
     lead.owner_id = decision.chosen_id
     LeadEvent.objects.create(
-        lead=lead, kind=LeadEvent.Kind.ROUTED, occurred_at=at, cycle=lead.cycle,
+        lead=lead,
+        kind=LeadEvent.Kind.ROUTED,
+        occurred_at=at,
+        cycle=lead.cycle,
         reason=decision.explanation.get("why", ""),
         data={"decision_id": decision.pk, "to": decision.explanation.get("chosen"), "pool": decision.pool},
-    )  # fmt: skip
+    )
     notification_send(
-        lead.owner, "lead_assigned", {"lead": str(lead), "source": lead.get_source_display()},
-        link=f"/leads/{lead.pk}/", lead=lead, at=at,
-    )  # fmt: skip
+        lead.owner,
+        "lead_assigned",
+        {"lead": str(lead), "source": lead.get_source_display()},
+        link=f"/leads/{lead.pk}/",
+        lead=lead,
+        at=at,
+    )
 
 
-def lead_transition(lead: Lead, to: str, *, actor=None, reason: str = "", at: datetime | None = None,
-                    data: dict | None = None, kind: str = LeadEvent.Kind.STATUS) -> Lead:  # fmt: skip
+def lead_transition(
+    lead: Lead,
+    to: str,
+    *,
+    actor=None,
+    reason: str = "",
+    at: datetime | None = None,
+    data: dict | None = None,
+    kind: str = LeadEvent.Kind.STATUS,
+) -> Lead:
     """Move a lead to another status under the lifecycle rules; append the event. Locks the lead."""
     at = at or clock.now()
     with transaction.atomic():
@@ -182,10 +248,16 @@ def lead_transition(lead: Lead, to: str, *, actor=None, reason: str = "", at: da
             update["disqualified_reason"] = plan.reason
         Lead.objects.filter(pk=locked.pk).update(**update)
         LeadEvent.objects.create(
-            lead=locked, kind=kind, occurred_at=at, actor=actor, from_status=plan.from_status.value,
-            to_status=plan.to_status.value, cycle=update.get("cycle", locked.cycle), reason=plan.reason,
+            lead=locked,
+            kind=kind,
+            occurred_at=at,
+            actor=actor,
+            from_status=plan.from_status.value,
+            to_status=plan.to_status.value,
+            cycle=update.get("cycle", locked.cycle),
+            reason=plan.reason,
             data=data or {},
-        )  # fmt: skip
+        )
     lead.refresh_from_db()
     return lead
 
@@ -194,8 +266,17 @@ def can_work(user, lead: Lead) -> bool:
     return lead.owner_id == user.pk or user.is_admin
 
 
-def touch_log(lead: Lead, user, *, channel: str, outcome: str, occurred_at: datetime | None = None,
-              duration_seconds: int = 0, notes: str = "", direction: str = Touch.Direction.OUTBOUND) -> Touch:  # fmt: skip
+def touch_log(
+    lead: Lead,
+    user,
+    *,
+    channel: str,
+    outcome: str,
+    occurred_at: datetime | None = None,
+    duration_seconds: int = 0,
+    notes: str = "",
+    direction: str = Touch.Direction.OUTBOUND,
+) -> Touch:
     """Record a call, e-mail, message or meeting with its real time; the first outbound touch starts work."""
     from baton.scoring.services import lead_score
 
@@ -215,26 +296,46 @@ def touch_log(lead: Lead, user, *, channel: str, outcome: str, occurred_at: date
     if occurred_at < lead.created_at:
         errors["occurred_at"] = "is before the lead was created"
     if errors:
-        raise InvalidInput("the touch is not valid: " + "; ".join(f"{k}: {v}" for k, v in errors.items()),
-                           details={"fields": errors})  # fmt: skip
+        raise InvalidInput(
+            "the touch is not valid: " + "; ".join(f"{k}: {v}" for k, v in errors.items()),
+            details={"fields": errors},
+        )
     if not can_work(user, lead) and not user.has_role("ae") and lead.owner_id is not None:
         raise NotAllowed("only the lead's owner may log touches on it")
-    meaningful = (channel == Touch.Channel.CALL and outcome == Touch.Outcome.CONNECTED and duration_seconds >= 120) or (
-        outcome == Touch.Outcome.REPLIED
-    )
+    meaningful = (
+        channel == Touch.Channel.CALL and outcome == Touch.Outcome.CONNECTED and duration_seconds >= 120
+    ) or (outcome == Touch.Outcome.REPLIED)
     with transaction.atomic():
         touch = Touch.objects.create(
-            lead=lead, user=user, channel=channel, direction=direction, outcome=outcome,
-            duration_seconds=duration_seconds, occurred_at=occurred_at, recorded_at=now, notes=notes,
+            lead=lead,
+            user=user,
+            channel=channel,
+            direction=direction,
+            outcome=outcome,
+            duration_seconds=duration_seconds,
+            occurred_at=occurred_at,
+            recorded_at=now,
+            notes=notes,
             meaningful=meaningful,
-        )  # fmt: skip
+        )
         LeadEvent.objects.create(
-            lead=lead, kind=LeadEvent.Kind.TOUCH, occurred_at=occurred_at, actor=user, cycle=lead.cycle,
-            data={"touch_id": touch.pk, "channel": channel, "outcome": outcome, "direction": direction,
-                  "duration_seconds": duration_seconds},
-        )  # fmt: skip
+            lead=lead,
+            kind=LeadEvent.Kind.TOUCH,
+            occurred_at=occurred_at,
+            actor=user,
+            cycle=lead.cycle,
+            data={
+                "touch_id": touch.pk,
+                "channel": channel,
+                "outcome": outcome,
+                "direction": direction,
+                "duration_seconds": duration_seconds,
+            },
+        )
         if direction == Touch.Direction.OUTBOUND:
-            first = Touch.objects.filter(lead=lead, direction=Touch.Direction.OUTBOUND).aggregate(m=Min("occurred_at"))["m"]
+            first = Touch.objects.filter(lead=lead, direction=Touch.Direction.OUTBOUND).aggregate(
+                m=Min("occurred_at")
+            )["m"]
             Lead.objects.filter(pk=lead.pk).update(first_touch_at=first)
             lead.first_touch_at = first
         if lead.status in (LeadStatus.NEW, LeadStatus.NURTURING) and direction == Touch.Direction.OUTBOUND:
@@ -249,7 +350,9 @@ def lead_claim(lead: Lead, user, *, at: datetime | None = None) -> Lead:
     updated = Lead.objects.filter(pk=lead.pk, owner=None).update(owner=user)
     if not updated:
         raise NotAllowed("this lead is no longer in the public pool")
-    LeadEvent.objects.create(lead=lead, kind=LeadEvent.Kind.CLAIMED, occurred_at=at, actor=user, cycle=lead.cycle)
+    LeadEvent.objects.create(
+        lead=lead, kind=LeadEvent.Kind.CLAIMED, occurred_at=at, actor=user, cycle=lead.cycle
+    )
     lead.refresh_from_db()
     return lead
 

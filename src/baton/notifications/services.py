@@ -4,7 +4,9 @@ from baton import clock
 from baton.notifications.models import Notification
 
 
-def notification_send(user, verb: str, params: dict, *, link: str = "", lead=None, at: datetime | None = None) -> Notification:
+def notification_send(
+    user, verb: str, params: dict, *, link: str = "", lead=None, at: datetime | None = None
+) -> Notification:
     return Notification.objects.create(
         user=user, verb=verb, params=params, link=link, lead=lead, created_at=at or clock.now()
     )

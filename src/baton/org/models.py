@@ -38,7 +38,9 @@ class Team(models.Model):
     kind = models.CharField(max_length=20, choices=Kind.choices)
     region = models.CharField(max_length=60, blank=True)
     timezone = models.CharField(max_length=60, default="UTC")
-    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children")
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
 
     def __str__(self) -> str:
         return self.name
@@ -47,7 +49,9 @@ class Team(models.Model):
 class User(AbstractUser):
     display_name = models.CharField(max_length=120, blank=True)
     team = models.ForeignKey(Team, null=True, blank=True, on_delete=models.PROTECT, related_name="members")
-    manager = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="reports")
+    manager = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="reports"
+    )
     timezone = models.CharField(max_length=60, blank=True, help_text="empty: the team's time zone")
     language = models.CharField(max_length=10, blank=True)
     out_of_office = models.BooleanField(default=False)

@@ -8,7 +8,11 @@ def subtree_user_ids(user: User) -> set[int]:
     seen = {user.pk}
     frontier = [user.pk]
     while frontier:
-        frontier = [pk for pk in User.objects.filter(manager_id__in=frontier).values_list("pk", flat=True) if pk not in seen]
+        frontier = [
+            pk
+            for pk in User.objects.filter(manager_id__in=frontier).values_list("pk", flat=True)
+            if pk not in seen
+        ]
         seen.update(frontier)
     return seen
 

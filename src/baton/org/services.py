@@ -10,13 +10,27 @@ from baton.core.errors import InvalidInput
 from baton.org.models import ApiToken, AuditLog, OrgSettings, Role, RoleAssignment, Team, User, valid_timezone
 
 
-def audit_record(actor: User | None, action: str, obj_type: str, obj_id, data: dict | None = None, at: datetime | None = None) -> None:
+def audit_record(
+    actor: User | None,
+    action: str,
+    obj_type: str,
+    obj_id,
+    data: dict | None = None,
+    at: datetime | None = None,
+) -> None:
     AuditLog.objects.create(
-        at=at or clock.now(), actor=actor, action=action, object_type=obj_type, object_id=str(obj_id), data=data or {}
+        at=at or clock.now(),
+        actor=actor,
+        action=action,
+        object_type=obj_type,
+        object_id=str(obj_id),
+        data=data or {},
     )
 
 
-def team_create(name: str, kind: str, *, region: str = "", timezone: str = "UTC", parent: Team | None = None) -> Team:
+def team_create(
+    name: str, kind: str, *, region: str = "", timezone: str = "UTC", parent: Team | None = None
+) -> Team:
     if kind not in Team.Kind.values:
         raise InvalidInput(f"unknown team kind {kind!r}; expected one of {', '.join(Team.Kind.values)}")
     if not valid_timezone(timezone):
@@ -77,7 +91,9 @@ def token_create(user: User, name: str = "cli", ttl_days: int | None = None) -> 
 def token_authenticate(secret: str) -> User | None:
     if not secret or not secret.startswith("bt_"):
         return None
-    token = ApiToken.objects.select_related("user").filter(digest=ApiToken.hash(secret), revoked_at=None).first()
+    token = (
+        ApiToken.objects.select_related("user").filter(digest=ApiToken.hash(secret), revoked_at=None).first()
+    )
     if token is None or not token.user.is_active:
         return None
     now = clock.now()

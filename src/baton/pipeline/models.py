@@ -25,11 +25,25 @@ class Stage(models.Model):
 
 class Opportunity(models.Model):
     lead = models.ForeignKey("leads.Lead", on_delete=models.PROTECT, related_name="opportunities")
-    handoff = models.OneToOneField("handoffs.Handoff", null=True, blank=True, on_delete=models.PROTECT, related_name="opportunity")
-    account = models.ForeignKey("leads.Account", null=True, blank=True, on_delete=models.SET_NULL, related_name="opportunities")
-    contact = models.ForeignKey("leads.Contact", null=True, blank=True, on_delete=models.SET_NULL, related_name="opportunities")
-    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="opportunities")
-    sdr = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="sourced_opportunities")
+    handoff = models.OneToOneField(
+        "handoffs.Handoff", null=True, blank=True, on_delete=models.PROTECT, related_name="opportunity"
+    )
+    account = models.ForeignKey(
+        "leads.Account", null=True, blank=True, on_delete=models.SET_NULL, related_name="opportunities"
+    )
+    contact = models.ForeignKey(
+        "leads.Contact", null=True, blank=True, on_delete=models.SET_NULL, related_name="opportunities"
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="opportunities"
+    )
+    sdr = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="sourced_opportunities",
+    )
     name = models.CharField(max_length=200)
     amount = models.DecimalField(max_digits=14, decimal_places=2, default=0)
     stage = models.ForeignKey(Stage, on_delete=models.PROTECT, related_name="+")
@@ -47,4 +61,6 @@ class StageChange(models.Model):
     from_stage = models.ForeignKey(Stage, null=True, on_delete=models.PROTECT, related_name="+")
     to_stage = models.ForeignKey(Stage, on_delete=models.PROTECT, related_name="+")
     changed_at = models.DateTimeField()
-    changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )

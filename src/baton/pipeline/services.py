@@ -16,7 +16,9 @@ def _amount(value) -> Decimal:
     try:
         amount = Decimal(str(value)).quantize(Decimal("0.01"))
     except (InvalidOperation, ValueError):
-        raise InvalidInput(f"amount {value!r} is not a number", details={"fields": {"amount": "not a number"}})
+        raise InvalidInput(
+            f"amount {value!r} is not a number", details={"fields": {"amount": "not a number"}}
+        )
     if amount < 0:
         raise InvalidInput("amount must not be negative", details={"fields": {"amount": "negative"}})
     return amount
@@ -29,8 +31,15 @@ def first_open_stage() -> Stage:
     return stage
 
 
-def opportunity_create(lead: Lead, actor, *, amount=0, name: str = "", expected_close: date | None = None,
-                       at: datetime | None = None) -> tuple[Opportunity, bool]:  # fmt: skip
+def opportunity_create(
+    lead: Lead,
+    actor,
+    *,
+    amount=0,
+    name: str = "",
+    expected_close: date | None = None,
+    at: datetime | None = None,
+) -> tuple[Opportunity, bool]:
     """Create the opportunity of an SQL. Idempotent: a second call returns the first opportunity."""
     at = at or clock.now()
     amount = _amount(amount)
@@ -46,24 +55,44 @@ def opportunity_create(lead: Lead, actor, *, amount=0, name: str = "", expected_
             if existing:
                 return existing, False
         if lead.status != LeadStatus.SQL or handoff is None:
-            raise Conflict(f"an opportunity is created from an accepted lead (SQL); this lead is '{lead.status}'",
-                           code="illegal_transition")  # fmt: skip
+            raise Conflict(
+                f"an opportunity is created from an accepted lead (SQL); this lead is '{lead.status}'",
+                code="illegal_transition",
+            )
         if actor.pk != handoff.ae_id and not actor.is_admin:
             raise NotAllowed("only the AE who accepted the lead may create its opportunity")
         stage = first_open_stage()
         opp = Opportunity.objects.create(
-            lead=lead, handoff=handoff, account=lead.account, contact=lead.contact, owner=handoff.ae,
-            sdr=handoff.sdr, name=name.strip() or (lead.company or lead.name), amount=amount, stage=stage,
-            created_at=at, expected_close=expected_close,
-        )  # fmt: skip
-        StageChange.objects.create(opportunity=opp, from_stage=None, to_stage=stage, changed_at=at, changed_by=actor)
-        lead_transition(lead, LeadStatus.CONVERTED, actor=actor, reason="opportunity created", at=at,
-                        kind=LeadEvent.Kind.OPPORTUNITY, data={"opportunity_id": opp.pk, "amount": str(amount)})  # fmt: skip
+            lead=lead,
+            handoff=handoff,
+            account=lead.account,
+            contact=lead.contact,
+            owner=handoff.ae,
+            sdr=handoff.sdr,
+            name=name.strip() or (lead.company or lead.name),
+            amount=amount,
+            stage=stage,
+            created_at=at,
+            expected_close=expected_close,
+        )
+        StageChange.objects.create(
+            opportunity=opp, from_stage=None, to_stage=stage, changed_at=at, changed_by=actor
+        )
+        lead_transition(
+            lead,
+            LeadStatus.CONVERTED,
+            actor=actor,
+            reason="opportunity created",
+            at=at,
+            kind=LeadEvent.Kind.OPPORTUNITY,
+            data={"opportunity_id": opp.pk, "amount": str(amount)},
+        )
     return opp, True
 
 
-def opportunity_move(opp: Opportunity, actor, *, stage_id: int, amount=None, lost_reason: str = "",
-                     at: datetime | None = None) -> Opportunity:  # fmt: skip
+def opportunity_move(
+    opp: Opportunity, actor, *, stage_id: int, amount=None, lost_reason: str = "", at: datetime | None = None
+) -> Opportunity:
     at = at or clock.now()
     stage = Stage.objects.filter(pk=stage_id, active=True).first()
     if stage is None:
@@ -73,10 +102,14 @@ def opportunity_move(opp: Opportunity, actor, *, stage_id: int, amount=None, los
         if actor.pk != opp.owner_id and not actor.is_admin:
             raise NotAllowed("only the opportunity's owner may change it")
         if opp.stage.kind != Stage.Kind.OPEN:
-            raise Conflict(f"this opportunity is already closed ({opp.stage.kind})", code="illegal_transition")
+            raise Conflict(
+                f"this opportunity is already closed ({opp.stage.kind})", code="illegal_transition"
+            )
         if stage.kind == Stage.Kind.LOST and not lost_reason.strip():
-            raise InvalidInput("closing an opportunity as lost needs a reason",
-                               details={"fields": {"lost_reason": "is required"}})  # fmt: skip
+            raise InvalidInput(
+                "closing an opportunity as lost needs a reason",
+                details={"fields": {"lost_reason": "is required"}},
+            )
         if amount is not None:
             opp.amount = _amount(amount)
         previous = opp.stage
@@ -85,13 +118,23 @@ def opportunity_move(opp: Opportunity, actor, *, stage_id: int, amount=None, los
             opp.closed_at = at
             opp.lost_reason = lost_reason.strip() if stage.kind == Stage.Kind.LOST else ""
         opp.save()
-        StageChange.objects.create(opportunity=opp, from_stage=previous, to_stage=stage, changed_at=at, changed_by=actor)
+        StageChange.objects.create(
+            opportunity=opp, from_stage=previous, to_stage=stage, changed_at=at, changed_by=actor
+        )
         LeadEvent.objects.create(
-            lead_id=opp.lead_id, kind=LeadEvent.Kind.OPPORTUNITY, occurred_at=at, actor=actor,
+            lead_id=opp.lead_id,
+            kind=LeadEvent.Kind.OPPORTUNITY,
+            occurred_at=at,
+            actor=actor,
             reason=f"{previous.name} → {stage.name}",
-            data={"opportunity_id": opp.pk, "stage": stage.name, "kind": stage.kind, "amount": str(opp.amount),
-                  "lost_reason": opp.lost_reason},
-        )  # fmt: skip
+            data={
+                "opportunity_id": opp.pk,
+                "stage": stage.name,
+                "kind": stage.kind,
+                "amount": str(opp.amount),
+                "lost_reason": opp.lost_reason,
+            },
+        )
     return opp
 
 

@@ -27,7 +27,9 @@ class RoutingDecision(models.Model):
     lead = models.ForeignKey("leads.Lead", on_delete=models.CASCADE, related_name="routing_decisions")
     kind = models.CharField(max_length=10, choices=Kind.choices)
     pool = models.CharField(max_length=80)
-    chosen = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    chosen = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     explanation = models.JSONField(default=dict)
     decided_at = models.DateTimeField()
 

@@ -35,7 +35,9 @@ def _pick(pool_key: str, members: list[User], at: datetime) -> core.Decision:
     missing = [u for u in members if u.pk not in tallies]
     if missing:
         start = core.starting_tally([t.count for t in tallies.values()])
-        created = RoutingTally.objects.bulk_create([RoutingTally(pool=pool, user=u, count=start) for u in missing])
+        created = RoutingTally.objects.bulk_create(
+            [RoutingTally(pool=pool, user=u, count=start) for u in missing]
+        )
         tallies.update({t.user_id: t for t in created})
     candidates = [
         core.Candidate(u.pk, u.username, tallies[u.pk].count, tallies[u.pk].last_seq, _skip_reason(u, at))
@@ -54,7 +56,9 @@ def _pick(pool_key: str, members: list[User], at: datetime) -> core.Decision:
 
 def inbound_sdrs() -> list[User]:
     return list(
-        User.objects.filter(roles__role=Role.SDR_INBOUND, team__kind=Team.Kind.SDR_INBOUND).distinct().order_by("pk")
+        User.objects.filter(roles__role=Role.SDR_INBOUND, team__kind=Team.Kind.SDR_INBOUND)
+        .distinct()
+        .order_by("pk")
     )
 
 

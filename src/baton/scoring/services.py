@@ -5,7 +5,7 @@ from django.db.models import Count, Q
 from baton import clock
 from baton.core import scoring as core
 from baton.leads.models import Lead, LeadEvent, Touch
-from baton.scoring.models import ScoringRule, ScoreSnapshot
+from baton.scoring.models import ScoreSnapshot, ScoringRule
 
 
 def rules_load() -> list[core.Rule]:
@@ -37,7 +37,9 @@ def lead_facts(lead: Lead) -> dict:
     }
 
 
-def lead_score(lead: Lead, *, trigger: str, at: datetime | None = None, rules: list[core.Rule] | None = None) -> core.Score:
+def lead_score(
+    lead: Lead, *, trigger: str, at: datetime | None = None, rules: list[core.Rule] | None = None
+) -> core.Score:
     """Recompute a lead's score, store the snapshot with its factors, and record a change on the timeline."""
     at = at or clock.now()
     result = core.score(rules if rules is not None else rules_load(), lead_facts(lead))
@@ -57,17 +59,25 @@ def lead_score(lead: Lead, *, trigger: str, at: datetime | None = None, rules: l
             score=result.total, fit_score=result.fit, engagement_score=result.engagement, grade=result.grade
         )
         lead.score, lead.fit_score, lead.engagement_score, lead.grade = (
-            result.total, result.fit, result.engagement, result.grade,
-        )  # fmt: skip
+            result.total,
+            result.fit,
+            result.engagement,
+            result.grade,
+        )
         LeadEvent.objects.create(
             lead=lead,
             kind=LeadEvent.Kind.SCORED,
             occurred_at=at,
             cycle=lead.cycle,
             reason=trigger,
-            data={"score": result.total, "fit": result.fit, "engagement": result.engagement, "grade": result.grade,
-                  "factors": result.factors_as_dicts()},
-        )  # fmt: skip
+            data={
+                "score": result.total,
+                "fit": result.fit,
+                "engagement": result.engagement,
+                "grade": result.grade,
+                "factors": result.factors_as_dicts(),
+            },
+        )
     return result
 
 

@@ -1,1 +1,47 @@
-urlpatterns = []
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from baton.analytics import views as analytics
+from baton.handoffs import views as handoffs
+from baton.leads import views as leads
+from baton.notifications import views as notifications
+from baton.pipeline import views as pipeline
+from baton.web import views
+
+app_name = "web"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("login/", views.LoginView.as_view(), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    # Ours first: it also stores the choice on the user; the include provides Django's i18n views.
+    path("i18n/setlang/", views.set_language, name="set_language"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    # SDR
+    path("queue/", leads.queue, name="queue"),
+    path("queue/rows/", leads.queue_rows, name="queue_rows"),
+    path("pool/", leads.pool, name="pool"),
+    path("pool/<int:lead_id>/claim/", leads.claim, name="claim"),
+    path("leads/", leads.lead_list, name="lead_list"),
+    path("leads/<int:lead_id>/", leads.lead_detail, name="lead"),
+    path("leads/<int:lead_id>/touches/", leads.touch_create, name="touch_create"),
+    path("leads/<int:lead_id>/disqualify/", leads.disqualify, name="disqualify"),
+    path("leads/<int:lead_id>/qualification/", handoffs.qualification_save, name="qualification"),
+    path("leads/<int:lead_id>/handoff/", handoffs.handoff_new, name="handoff_create"),
+    # AE
+    path("inbox/", handoffs.inbox, name="inbox"),
+    path("inbox/rows/", handoffs.inbox_rows, name="inbox_rows"),
+    path("inbox/<int:handoff_id>/", handoffs.handoff_detail, name="handoff"),
+    path("inbox/<int:handoff_id>/accept/", handoffs.accept, name="handoff_accept"),
+    path("inbox/<int:handoff_id>/reject/", handoffs.reject, name="handoff_reject"),
+    path("inbox/<int:handoff_id>/opportunity/", pipeline.opportunity_new, name="opportunity_create"),
+    path("pipeline/", pipeline.board_view, name="pipeline"),
+    path("pipeline/<int:opp_id>/", pipeline.opportunity_detail, name="opportunity"),
+    path("pipeline/<int:opp_id>/move/", pipeline.move, name="opportunity_move"),
+    # Managers
+    path("dashboard/", analytics.dashboard, name="dashboard"),
+    # Everyone
+    path("notifications/", notifications.notification_list, name="notifications"),
+    path("notifications/read-all/", notifications.read_all, name="notifications_read_all"),
+    path("notifications/<int:notification_id>/open/", notifications.open_notification, name="notification_open"),
+]

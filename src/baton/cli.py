@@ -1,0 +1,229 @@
+"""The ``baton`` command line."""
+
+import argparse
+import json
+import os
+import sys
+from datetime import UTC, date, datetime
+
+
+def _setup() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "baton.settings")
+    import django
+
+    django.setup()
+
+
+def _migrate(verbosity: int = 0) -> None:
+    from django.core.management import call_command
+
+    call_command("migrate", interactive=False, verbosity=verbosity)
+
+
+def parse_instant(text: str) -> datetime:
+    """An ISO 8601 instant; a naive value is taken as UTC."""
+    try:
+        value = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an ISO 8601 time: {text!r} (e.g. 2026-11-23T09:30:00+08:00)")
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def parse_date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an ISO date: {text!r} (e.g. 2026-10-01)")
+
+
+def cmd_migrate(args) -> int:
+    _setup()
+    _migrate(verbosity=1)
+    return 0
+
+
+def cmd_manage(args) -> int:
+    _setup()
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["baton manage", *args.rest])
+    return 0
+
+
+def cmd_serve(args) -> int:
+    _setup()
+    _migrate()
+    from baton.server import serve
+
+    serve(host=args.host, port=args.port, workers=args.workers, with_worker=not args.no_worker)
+    return 0
+
+
+def cmd_worker(args) -> int:
+    _setup()
+    _migrate()
+    from baton.worker import run_forever
+
+    run_forever(interval=args.interval)
+    return 0
+
+
+def cmd_sweep(args) -> int:
+    _setup()
+    from baton import clock
+    from baton.worker import sweep
+
+    at = args.at or clock.now()
+    result = sweep(at)
+    print(json.dumps({"at": at.isoformat(), **result}))
+    return 0
+
+
+def cmd_token(args) -> int:
+    _setup()
+    from baton.org.models import User
+    from baton.org.services import token_create
+
+    user = User.objects.filter(username=args.username).first()
+    if user is None:
+        print(f"error: no user named {args.username!r}", file=sys.stderr)
+        return 2
+    print(token_create(user, name=args.name, ttl_days=args.ttl_days))
+    return 0
+
+
+def cmd_user_create(args) -> int:
+    _setup()
+    from baton.core.errors import DomainError
+    from baton.org.models import Team
+    from baton.org.services import user_create
+
+    team = None
+    if args.team:
+        team = Team.objects.filter(name=args.team).first()
+        if team is None:
+            print(f"error: no team named {args.team!r}", file=sys.stderr)
+            return 2
+    password = os.environ.get("BATON_PASSWORD") or None
+    try:
+        user = user_create(
+            args.username, password, roles=args.role or [], team=team, display_name=args.name or ""
+        )
+    except DomainError as exc:
+        print(f"error: {exc.message}", file=sys.stderr)
+        return 2
+    print(f"created {user.username} with roles {', '.join(sorted(user.role_set())) or '(none)'}")
+    return 0
+
+
+def cmd_kpi(args) -> int:
+    _setup()
+    from baton.analytics.selectors import kpi_report
+
+    if args.to <= args.from_:
+        print("error: --to must be after --from", file=sys.stderr)
+        return 2
+    report = kpi_report(args.from_, args.to, as_of=args.at, by_rep=args.by_rep)
+    if args.format == "json":
+        print(json.dumps(report, indent=2, ensure_ascii=False, default=str))
+    else:
+        from baton.analytics.render import print_report
+
+        print_report(report)
+    return 0
+
+
+def cmd_demo(args) -> int:
+    from baton.demo import run
+
+    return run(seed=args.seed, serve=not args.no_serve, port=args.port, leads=args.leads)
+
+
+def cmd_bench(args) -> int:
+    from baton.bench.capture import run_capture
+
+    if args.what == "capture":
+        result = run_capture(n=args.n, clients=args.clients)
+    else:  # argparse restricts the choices
+        raise AssertionError(args.what)
+    if args.json:
+        print(json.dumps(result))
+    else:
+        for key, value in result.items():
+            print(f"{key:>16}: {value}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="baton", description="Baton: sales-development operations platform")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    sub.add_parser("migrate", help="create or upgrade the database").set_defaults(func=cmd_migrate)
+
+    s = sub.add_parser("manage", help="run a Django management command")
+    s.add_argument("rest", nargs=argparse.REMAINDER)
+    s.set_defaults(func=cmd_manage)
+
+    s = sub.add_parser("serve", help="serve the web UI and API (gunicorn)")
+    s.add_argument("--host", default="127.0.0.1")
+    s.add_argument("--port", type=int, default=8000)
+    s.add_argument("--workers", type=int, default=2)
+    s.add_argument("--no-worker", action="store_true", help="do not run the background sweeps in-process")
+    s.set_defaults(func=cmd_serve)
+
+    s = sub.add_parser("worker", help="run background sweeps (SLA timers, pending routing) forever")
+    s.add_argument("--interval", type=float, default=30.0, help="seconds between sweeps")
+    s.set_defaults(func=cmd_worker)
+
+    s = sub.add_parser("sweep", help="run the background sweep once, as of a given instant")
+    s.add_argument("--at", type=parse_instant, help="ISO 8601 instant (default: now)")
+    s.set_defaults(func=cmd_sweep)
+
+    s = sub.add_parser("token", help="API tokens")
+    tsub = s.add_subparsers(dest="token_command", required=True)
+    t = tsub.add_parser("create", help="create an API token for a user and print it")
+    t.add_argument("username")
+    t.add_argument("--name", default="cli")
+    t.add_argument("--ttl-days", type=int)
+    t.set_defaults(func=cmd_token)
+
+    s = sub.add_parser("user", help="users")
+    usub = s.add_subparsers(dest="user_command", required=True)
+    u = usub.add_parser("create", help="create a user (password from BATON_PASSWORD)")
+    u.add_argument("username")
+    u.add_argument("--role", action="append", help="repeat for several roles")
+    u.add_argument("--team")
+    u.add_argument("--name")
+    u.set_defaults(func=cmd_user_create)
+
+    s = sub.add_parser("kpi", help="KPIs for a period [from, to)")
+    s.add_argument("--from", dest="from_", type=parse_date, required=True)
+    s.add_argument("--to", type=parse_date, required=True)
+    s.add_argument("--at", type=parse_instant, help="as-of instant for cohort metrics (default: now)")
+    s.add_argument("--by-rep", action="store_true", help="add per-rep cuts")
+    s.add_argument("--format", choices=["table", "json"], default="table")
+    s.set_defaults(func=cmd_kpi)
+
+    s = sub.add_parser("demo", help="build the reference organisation, simulate a quarter, and serve it")
+    s.add_argument("--seed", type=int, default=1)
+    s.add_argument("--no-serve", action="store_true")
+    s.add_argument("--port", type=int, default=8000)
+    s.add_argument("--leads", type=int, default=20000, help="leads to simulate over the quarter")
+    s.set_defaults(func=cmd_demo)
+
+    s = sub.add_parser("bench", help="benchmarks")
+    s.add_argument("what", choices=["capture"])
+    s.add_argument("--n", type=int, default=2000)
+    s.add_argument("--clients", type=int, default=1)
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(func=cmd_bench)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return args.func(args) or 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,223 @@
+"""Web pages of leads: the SDR queue, the public pool, the lead list and the lead page."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from baton.core.errors import DomainError
+from baton.core.lifecycle import LeadStatus
+from baton.handoffs.selectors import lead_handoffs
+from baton.handoffs.services import gate_check, qualification_get
+from baton.leads import selectors, services
+from baton.leads.models import Lead
+from baton.routing.models import RoutingDecision
+from baton.scoring.services import latest_snapshot
+from baton.web.forms import DisqualifyForm, HandoffForm, QualificationForm, TouchForm
+from baton.web.labels import STATUS_LABELS
+from baton.web.shortcuts import (
+    get_or_404,
+    is_htmx,
+    is_manager,
+    is_sdr,
+    redirect_after_post,
+    render_partial,
+    role_required,
+)
+
+OPEN_STATUSES = (LeadStatus.NEW, LeadStatus.WORKING, LeadStatus.NURTURING)
+
+
+# --- SDR queue and public pool -------------------------------------------------------------------
+
+
+def _queue_context(request: HttpRequest) -> dict:
+    leads = list(selectors.sdr_queue(request.user))
+    return {
+        "leads": leads,
+        "untouched": sum(1 for lead in leads if lead.status == LeadStatus.NEW and lead.first_touch_at is None),
+        "pool_count": selectors.public_pool().count(),
+    }
+
+
+@require_GET
+@role_required(is_sdr)
+def queue(request: HttpRequest) -> HttpResponse:
+    return render(request, "leads/queue.html", {"active": "queue", "tab": "queue", **_queue_context(request)})
+
+
+@require_GET
+@role_required(is_sdr)
+def queue_rows(request: HttpRequest) -> HttpResponse:
+    """The queue table alone: polled every 15 s by the queue page."""
+    return render(request, "leads/_queue_table.html", _queue_context(request))
+
+
+def _pool_context(request: HttpRequest, **extra) -> dict:
+    leads = list(selectors.public_pool())
+    return {"active": "pool", "tab": "pool", "leads": leads, "pool_count": len(leads),
+            "can_claim": request.user.is_admin or is_sdr(request.user), **extra}  # fmt: skip
+
+
+@require_GET
+@role_required(lambda u: is_sdr(u) or is_manager(u))
+def pool(request: HttpRequest) -> HttpResponse:
+    return render(request, "leads/pool.html", _pool_context(request))
+
+
+@require_POST
+@role_required(is_sdr)
+def claim(request: HttpRequest, lead_id: int) -> HttpResponse:
+    lead = get_or_404(selectors.lead_get, request.user, lead_id)
+    try:
+        services.lead_claim(lead, request.user)
+    except DomainError as exc:
+        if is_htmx(request):
+            return render_partial(request, "leads/_pool_table.html", _pool_context(request, error=exc.message),
+                                  status=exc.status, retarget="#pool-table")  # fmt: skip
+        return render(request, "leads/pool.html", _pool_context(request, error=exc.message), status=exc.status)
+    messages.success(request, _("You claimed %(lead)s. It is in your queue now.") % {"lead": lead})
+    return redirect_after_post(request, reverse("web:lead", args=[lead.pk]))
+
+
+# --- Lead list ------------------------------------------------------------------------------------
+
+
+@require_GET
+@login_required
+def lead_list(request: HttpRequest) -> HttpResponse:
+    q = request.GET.get("q", "").strip()[:100]
+    status = request.GET.get("status", "")
+    if status not in STATUS_LABELS:
+        status = ""
+    try:
+        page = max(0, int(request.GET.get("page", "0")))
+    except ValueError:
+        page = 0
+    size = 50
+    leads = list(selectors.leads_search(request.user, status=status or None, q=q, limit=size + 1, offset=page * size))
+    context = {
+        "active": "leads", "leads": leads[:size], "q": q, "status": status, "statuses": STATUS_LABELS.items(),
+        "page": page, "has_next": len(leads) > size, "prev_page": page - 1, "next_page": page + 1,
+    }  # fmt: skip
+    if is_htmx(request) and request.headers.get("HX-Target") == "lead-results":
+        return render(request, "leads/_lead_results.html", context)
+    return render(request, "leads/lead_list.html", context)
+
+
+# --- Lead page ------------------------------------------------------------------------------------
+
+
+def lead_context(request: HttpRequest, lead: Lead, *, forms: dict | None = None, errors: dict | None = None) -> dict:
+    """Everything the lead page shows. ``forms``/``errors`` carry a failed form back with its message."""
+    user = request.user
+    forms = forms or {}
+    errors = errors or {}
+    can_work = services.can_work(user, lead)
+    qualification = qualification_get(lead)
+    gate = gate_check(lead)
+    decisions = list(
+        RoutingDecision.objects.filter(lead=lead).select_related("chosen").order_by("-decided_at", "-id")[:10]
+    )
+    routing = []
+    seen = set()
+    for decision in decisions:
+        if decision.kind not in seen:
+            seen.add(decision.kind)
+            routing.append(decision)
+    snapshot = latest_snapshot(lead)
+    factors = snapshot.factors if snapshot else []
+    handoffs = list(lead_handoffs(lead))
+    return {
+        "active": "leads" if not is_sdr(user) else "queue",
+        "lead": lead,
+        "can_work": can_work,
+        "can_claim": lead.owner_id is None and (user.is_admin or is_sdr(user)),
+        "snapshot": snapshot,
+        "fit_factors": [f for f in factors if f.get("kind") == "fit"],
+        "engagement_factors": [f for f in factors if f.get("kind") == "engagement"],
+        "routing": routing,
+        "timeline": list(selectors.lead_timeline(lead)[:200]),
+        "touches": list(selectors.lead_touches(lead)[:100]),
+        "qualification": qualification,
+        "gate": gate,
+        "gate_meter": [i < gate.met for i in range(4)],
+        "handoffs": handoffs,
+        "can_handoff": can_work and gate.passed and lead.status == LeadStatus.WORKING,
+        "can_disqualify": can_work and lead.status in OPEN_STATUSES,
+        "touch_form": forms.get("touch") or TouchForm(),
+        "bant_form": forms.get("bant") or QualificationForm(qualification=qualification),
+        "handoff_form": forms.get("handoff") or HandoffForm(),
+        "dq_form": forms.get("dq") or DisqualifyForm(),
+        "errors": errors,
+    }
+
+
+def lead_response(request: HttpRequest, lead_id: int, *, form_key: str | None = None, form=None,
+                  error: str | None = None, status: int = 200, card: str | None = None,
+                  card_template: str | None = None) -> HttpResponse:  # fmt: skip
+    """The answer to a lead-page form.
+
+    Success: the whole lead body (HTMX) or a redirect to the page (plain POST).
+    Failure: the form's card with the error and the user's input (HTMX, retargeted to that card), or
+    the whole page with the error (plain POST); a 4xx status either way.
+    """
+    lead = get_or_404(selectors.lead_get, request.user, lead_id)
+    forms = {form_key: form} if form_key and form is not None else {}
+    errors = {form_key: error} if form_key and error else {}
+    context = lead_context(request, lead, forms=forms, errors=errors)
+    if status < 400:
+        if is_htmx(request):
+            return render_partial(request, "leads/_lead_body.html", context)
+        return redirect_after_post(request, reverse("web:lead", args=[lead.pk]))
+    if is_htmx(request) and card and card_template:
+        return render_partial(request, card_template, context, status=status, retarget=f"#{card}")
+    return render(request, "leads/lead_detail.html", context, status=status)
+
+
+@require_GET
+@login_required
+def lead_detail(request: HttpRequest, lead_id: int) -> HttpResponse:
+    lead = get_or_404(selectors.lead_get, request.user, lead_id)
+    return render(request, "leads/lead_detail.html", lead_context(request, lead))
+
+
+@require_POST
+@login_required
+def touch_create(request: HttpRequest, lead_id: int) -> HttpResponse:
+    lead = get_or_404(selectors.lead_get, request.user, lead_id)
+    form = TouchForm(request.POST)
+    fail = {"form_key": "touch", "form": form, "card": "touch-card", "card_template": "leads/_touch_card.html"}
+    if not form.is_valid():
+        return lead_response(request, lead_id, status=422, error=_("Please correct the fields marked below."), **fail)
+    data = form.cleaned_data
+    try:
+        services.touch_log(
+            lead, request.user, channel=data["channel"], direction=data["direction"], outcome=data["outcome"],
+            duration_seconds=(data["duration_minutes"] or 0) * 60, occurred_at=form.occurred_at_value(),
+            notes=data["notes"],
+        )  # fmt: skip
+    except DomainError as exc:
+        return lead_response(request, lead_id, status=exc.status, error=exc.message, **fail)
+    messages.success(request, _("Touch logged."))
+    return lead_response(request, lead_id)
+
+
+@require_POST
+@login_required
+def disqualify(request: HttpRequest, lead_id: int) -> HttpResponse:
+    lead = get_or_404(selectors.lead_get, request.user, lead_id)
+    form = DisqualifyForm(request.POST)
+    fail = {"form_key": "dq", "form": form, "card": "dq-card", "card_template": "leads/_disqualify_card.html"}
+    if not form.is_valid():
+        return lead_response(request, lead_id, status=422, error=_("A reason is required to disqualify a lead."),
+                             **fail)  # fmt: skip
+    try:
+        services.lead_disqualify(lead, request.user, form.cleaned_data["reason"])
+    except DomainError as exc:
+        return lead_response(request, lead_id, status=exc.status, error=exc.message, **fail)
+    messages.success(request, _("Lead disqualified."))
+    return lead_response(request, lead_id)
