@@ -112,6 +112,8 @@ else:
                     "PRAGMA busy_timeout=30000; PRAGMA cache_size=-64000;"
                 ),
             },
+            # Tests use a real file too (not shared-cache memory), so concurrency behaves as in production.
+            "TEST": {"NAME": str(DATA_DIR / "test.sqlite3")},
         }
     }
 

@@ -32,6 +32,8 @@ class World:
 
 
 def make_stages() -> dict[str, Stage]:
+    """Our own stage set, replacing the default stages the migrations install."""
+    Stage.objects.all().delete()
     specs = [
         ("Retired", 0, Stage.Kind.OPEN, False),  # inactive: does not count as the first or second stage
         ("Discovery", 1, Stage.Kind.OPEN, True),
@@ -102,7 +104,7 @@ class _Clock:
         return t + timedelta(days=max_days) * self.rnd.random() ** 2 + self.jitter()
 
 
-def build_world(seed: int, *, tz: str = "UTC", n_leads: int = 160, start: date = date(2024, 3, 4),
+def build_world(seed: int, *, tz: str = "UTC", n_leads: int = 240, start: date = date(2024, 3, 4),
                 days: int = 14, as_of_offset: timedelta | None = None, base: World | None = None) -> World:  # fmt: skip
     """A world of ``n_leads`` leads; with ``base``, more history on top of that world's users and stages."""
     rnd = random.Random(seed)

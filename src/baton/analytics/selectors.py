@@ -79,7 +79,9 @@ class Cents(Func):
     template = "CAST(ROUND(%(expressions)s * 100) AS BIGINT)"
 
     def as_sqlite(self, compiler, connection, **extra):
-        return self.as_sql(compiler, connection, template="CAST(ROUND(%(expressions)s * 100) AS INTEGER)", **extra)
+        return self.as_sql(
+            compiler, connection, template="CAST(ROUND(%(expressions)s * 100) AS INTEGER)", **extra
+        )
 
 
 def _count(q: Q | None = None) -> Count:
@@ -141,7 +143,9 @@ def _lead_aggregates(ctx: _Ctx) -> dict:
         "leads_mql": _count(Q(has_handoff)),
         "leads_touched": _count(touched),
         "stl_n": _count(speed_pop),
-        "stl_within": _count(speed_pop & Q(stl_micros__lte=K.SPEED_TO_LEAD_TARGET_MINUTES * K.MICROS_PER_MINUTE)),
+        "stl_within": _count(
+            speed_pop & Q(stl_micros__lte=K.SPEED_TO_LEAD_TARGET_MINUTES * K.MICROS_PER_MINUTE)
+        ),
     }
 
 
@@ -294,7 +298,7 @@ def _percentile_sql(branches: list[tuple[str, QuerySet]]) -> tuple[str, list] | 
     for key, (num, den) in PERCENTILES.items():
         h = f"((n - 1) * {num})"
         picks.append(f"MAX(CASE WHEN rn = 1 + {h} / {den} THEN val END) AS {key}_lo")
-        picks.append(f"MAX(CASE WHEN rn = 1 + ({h} + {den - 1}) / {den} THEN val END) AS {key}_hi")
+        picks.append(f"MAX(CASE WHEN rn = 1 + ({h} + {den}) / {den} THEN val END) AS {key}_hi")
         picks.append(f"{h} - ({h} / {den}) * {den} AS {key}_k")
         finals.append(f"{key}_lo * {den} + ({key}_hi - {key}_lo) * {key}_k AS {key}")
     # Only integers and identifiers of this module are interpolated.
@@ -425,7 +429,9 @@ def _rep_rows(rep_ids: set[int] | None, active_ids: set, stage2_defined: bool, p
         ids &= rep_ids
     users = {u["id"]: u for u in User.objects.filter(pk__in=ids).values("id", "username", "display_name")}
     roles: dict[int, list[str]] = {}
-    for user_id, role in RoleAssignment.objects.filter(user_id__in=ids).order_by("role").values_list("user_id", "role"):
+    for user_id, role in (
+        RoleAssignment.objects.filter(user_id__in=ids).order_by("role").values_list("user_id", "role")
+    ):
         roles.setdefault(user_id, []).append(role)
     rows = []
     for uid in sorted(users, key=lambda i: (users[i]["username"], i)):
@@ -450,7 +456,9 @@ def kpi_report(start: date, end: date, *, as_of: datetime | None = None, by_rep:
          "by_rep": [{"user_id", "username", "name", "roles", "kpis": {key: value}}]   # only with by_rep}
     """
     if end <= start:
-        raise InvalidInput("the period end must be after its start", details={"fields": {"to": "must be after from"}})
+        raise InvalidInput(
+            "the period end must be after its start", details={"fields": {"to": "must be after from"}}
+        )
     settings = OrgSettings.get()
     tz = ZoneInfo(settings.timezone)
     lo, hi = K.period_bounds(start, end, tz)
@@ -516,7 +524,9 @@ def kpi_report(start: date, end: date, *, as_of: datetime | None = None, by_rep:
     }
     if by_rep:
         active = set(
-            RoleAssignment.objects.filter(role__in=REP_ROLES, user__is_active=True).values_list("user_id", flat=True)
+            RoleAssignment.objects.filter(role__in=REP_ROLES, user__is_active=True).values_list(
+                "user_id", flat=True
+            )
         )
         report["by_rep"] = _rep_rows(rep_ids, active, stage2 is not None, per_rep)
     return report

@@ -81,8 +81,10 @@ def _delta(key: str, now, before) -> dict | None:
         text = f"{diff:+.0f}%"
     if abs(diff) < 0.05:
         return {"text": "±0", "trend": "flat"}
-    lower_is_better = key.startswith("speed_to_lead") and key != "speed_to_lead_within_5min" or key.startswith(
-        "sales_cycle"
+    lower_is_better = (
+        key.startswith("speed_to_lead")
+        and key != "speed_to_lead_within_5min"
+        or key.startswith("sales_cycle")
     )
     good = (diff > 0) != lower_is_better
     return {"text": text, "trend": "good" if good else "bad"}
@@ -126,8 +128,13 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         context.update(
             currency=report["currency"],
             tiles=[
-                {"key": key, "label": labels.kpi_label(key), "value": kpis.get(key),
-                 "delta": _delta(key, kpis.get(key), previous.get(key)), "title": definitions.get(key, "")}
+                {
+                    "key": key,
+                    "label": labels.kpi_label(key),
+                    "value": kpis.get(key),
+                    "delta": _delta(key, kpis.get(key), previous.get(key)),
+                    "title": definitions.get(key, ""),
+                }
                 for key in labels.DASHBOARD_TILES
             ],  # fmt: skip
             kpis=kpis,
@@ -138,7 +145,10 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             rep_columns=[(key, labels.kpi_label(key)) for key in labels.LEADERBOARD_COLUMNS],
             sources=list((report.get("by_source") or {}).items()),
             source_columns=[(key, labels.kpi_label(key)) for key in labels.BY_SOURCE_COLUMNS],
-            more=[(key, labels.kpi_label(key), kpis.get(key)) for key in catalogue.KEYS
-                  if key not in labels.DASHBOARD_TILES],  # fmt: skip
+            more=[
+                (key, labels.kpi_label(key), kpis.get(key))
+                for key in catalogue.KEYS
+                if key not in labels.DASHBOARD_TILES
+            ],  # fmt: skip
         )
     return render(request, "analytics/dashboard.html", context)

@@ -99,14 +99,26 @@ def run_capture(n: int = 2000, clients: int = 1, warmup: int = 50) -> dict:
         raise SystemExit("--n must be at least 10")
     with _fresh_database() as env:
         env["DJANGO_SETTINGS_MODULE"] = "baton.settings"
-        setup = subprocess.run([sys.executable, "-c", SETUP], env=env, capture_output=True, text=True, check=False)
+        setup = subprocess.run(
+            [sys.executable, "-c", SETUP], env=env, capture_output=True, text=True, check=False
+        )
         if setup.returncode != 0:
             raise SystemExit(f"benchmark set-up failed:\n{setup.stderr[-2000:]}")
         token = setup.stdout.strip().splitlines()[-1]
         port = _free_port()
         server_env = {**env, "BATON_BENCH_ENDPOINTS": "1"}
         server = subprocess.Popen(
-            [sys.executable, "-m", "baton.cli", "serve", "--port", str(port), "--no-worker", "--workers", "2"],
+            [
+                sys.executable,
+                "-m",
+                "baton.cli",
+                "serve",
+                "--port",
+                str(port),
+                "--no-worker",
+                "--workers",
+                "2",
+            ],
             env=server_env,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,

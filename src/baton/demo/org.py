@@ -50,7 +50,9 @@ def build_org(password: str = DEMO_PASSWORD) -> Org:
 
     hashed: list[str] = []
 
-    def person(username: str, display: str, roles, team: Team, manager: User | None, domain="relaycloud.cn") -> User:
+    def person(
+        username: str, display: str, roles, team: Team, manager: User | None, domain="relaycloud.cn"
+    ) -> User:
         user = user_create(
             username, None if hashed else password, roles=roles, team=team, manager=manager,
             display_name=display, email=f"{username}@{domain}",
@@ -85,14 +87,25 @@ def build_org(password: str = DEMO_PASSWORD) -> Org:
 
     (sd_name, sd_display), = STAFF["sdr_director"]  # fmt: skip
     sdr_director = person(sd_name, sd_display, [Role.SDR_DIRECTOR], lead, vp)
-    teams["sdr_inbound"] = team_create("SDR Inbound 入站 SDR", Team.Kind.SDR_INBOUND, timezone=TZ, parent=lead)
-    teams["sdr_outbound"] = team_create("SDR Outbound 出站 SDR", Team.Kind.SDR_OUTBOUND, timezone=TZ, parent=lead)
+    teams["sdr_inbound"] = team_create(
+        "SDR Inbound 入站 SDR", Team.Kind.SDR_INBOUND, timezone=TZ, parent=lead
+    )
+    teams["sdr_outbound"] = team_create(
+        "SDR Outbound 出站 SDR", Team.Kind.SDR_OUTBOUND, timezone=TZ, parent=lead
+    )
     teams["bdr"] = team_create("BDR & Partners 渠道拓展", Team.Kind.SDR_OUTBOUND, timezone=TZ, parent=lead)
-    sdr_in = [person(u, n, [Role.SDR_INBOUND], teams["sdr_inbound"], sdr_director) for u, n in STAFF["sdr_inbound"]]
-    sdr_out = [person(u, n, [Role.SDR_OUTBOUND], teams["sdr_outbound"], sdr_director) for u, n in STAFF["sdr_outbound"]]
+    sdr_in = [
+        person(u, n, [Role.SDR_INBOUND], teams["sdr_inbound"], sdr_director) for u, n in STAFF["sdr_inbound"]
+    ]
+    sdr_out = [
+        person(u, n, [Role.SDR_OUTBOUND], teams["sdr_outbound"], sdr_director)
+        for u, n in STAFF["sdr_outbound"]
+    ]
     bdrs = [person(u, n, [Role.BDR], teams["bdr"], sdr_director) for u, n in STAFF["bdr"]]
 
-    teams["am"] = team_create("Account Management 客户成功", Team.Kind.ACCOUNT_MANAGEMENT, timezone=TZ, parent=lead)
+    teams["am"] = team_create(
+        "Account Management 客户成功", Team.Kind.ACCOUNT_MANAGEMENT, timezone=TZ, parent=lead
+    )
     ams = [person(u, n, [Role.AM], teams["am"], vp) for u, n in STAFF["am"]]
     teams["marketing"] = team_create("Marketing 市场部", Team.Kind.MARKETING, timezone=TZ, parent=lead)
     marketers = [person(u, n, [Role.MARKETER], teams["marketing"], vp) for u, n in STAFF["marketing"]]

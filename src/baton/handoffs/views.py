@@ -56,7 +56,10 @@ def handoff_new(request: HttpRequest, lead_id: int) -> HttpResponse:
         handoff = services.handoff_create(lead, request.user, note=form.cleaned_data["note"])
     except DomainError as exc:
         return lead_response(request, lead_id, status=exc.status, error=exc.message, **fail)
-    messages.success(request, _("Handed off to %(ae)s. The 48-hour acceptance clock is running.") % {"ae": handoff.ae.label})
+    messages.success(
+        request,
+        _("Handed off to %(ae)s. The 48-hour acceptance clock is running.") % {"ae": handoff.ae.label},
+    )
     return lead_response(request, lead_id)
 
 
@@ -117,17 +120,22 @@ def handoff_context(request: HttpRequest, handoff: Handoff, *, forms: dict | Non
         "handoff": handoff,
         "lead": handoff.lead,
         "packet": packet,
-        "bant_rows": [(key, label, bant.get(key, "unknown"), notes.get(key, "")) for key, label, _h in CRITERIA],
+        "bant_rows": [
+            (key, label, bant.get(key, "unknown"), notes.get(key, "")) for key, label, _h in CRITERIA
+        ],
         "bant_met": sum(1 for key, _l, _h in CRITERIA if bant.get(key) == "met"),
         "packet_touches": touches,
         "can_decide": pending and is_receiver,
         "opportunity": opportunity,
         "can_create_opportunity": (
-            handoff.status == Handoff.Status.ACCEPTED and opportunity is None and handoff.lead.status == "sql"
+            handoff.status == Handoff.Status.ACCEPTED
+            and opportunity is None
+            and handoff.lead.status == "sql"
             and (is_receiver or user.is_admin)
         ),  # fmt: skip
         "reject_form": forms.get("reject") or RejectForm(reasons=services.reject_reasons(), zh=_zh()),
-        "opp_form": forms.get("opp") or OpportunityForm(initial={"name": handoff.lead.company or handoff.lead.name}),
+        "opp_form": forms.get("opp")
+        or OpportunityForm(initial={"name": handoff.lead.company or handoff.lead.name}),
         "errors": errors,
         "currency": OrgSettings.get().currency,
     }
@@ -179,14 +187,19 @@ def reject(request: HttpRequest, handoff_id: int) -> HttpResponse:
     form = RejectForm(request.POST, reasons=services.reject_reasons(), zh=_zh())
     fail = {"form_key": "reject", "form": form, **DECISION_CARD}
     if not form.is_valid():
-        return handoff_response(request, handoff_id, status=422, error=_("A rejection needs a reason."), **fail)
+        return handoff_response(
+            request, handoff_id, status=422, error=_("A rejection needs a reason."), **fail
+        )
     data = form.cleaned_data
     try:
         services.handoff_reject(handoff, request.user, reason=data["reason"], note=data["note"],
                                 nurture_until=data["nurture_until"])  # fmt: skip
     except DomainError as exc:
         return handoff_response(request, handoff_id, status=exc.status, error=exc.message, **fail)
-    messages.success(request, _("Rejected: %(lead)s goes back to nurturing and the SDR is told why.") % {"lead": handoff.lead})
+    messages.success(
+        request,
+        _("Rejected: %(lead)s goes back to nurturing and the SDR is told why.") % {"lead": handoff.lead},
+    )
     if is_htmx(request):
         return handoff_response(request, handoff_id)
     return redirect_after_post(request, reverse("web:inbox"))

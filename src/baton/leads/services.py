@@ -4,7 +4,7 @@ import logging
 from datetime import datetime
 
 from django.db import transaction
-from django.db.models import Min
+from django.db.models import Min, Q
 
 from baton import clock
 from baton.core import lifecycle, normalize
@@ -104,30 +104,36 @@ def capture_clean(data: dict, *, default_region: str = "CN") -> dict:
 
 
 def _match_account(clean: dict, at: datetime) -> Account | None:
+    """Exact domain first, then the normalised company name; a new account when nothing matches."""
     company = clean.get("company", "")
     domain = clean.get("website_domain") or clean.get("_email_domain", "")
+    key = normalize.company_key(company) if company else ""
+    match = Q(pk__in=[])
     if domain:
-        account = Account.objects.filter(domain=domain).order_by("pk").first()
-        if account:
-            return account
-    if company:
-        key = normalize.company_key(company)
-        account = Account.objects.filter(name_key=key).order_by("pk").first() if key else None
-        if account:
-            if domain and not account.domain:
-                Account.objects.filter(pk=account.pk).update(domain=domain)
-            return account
-        return Account.objects.create(
-            name=company,
-            name_key=key,
-            domain=domain,
-            industry=clean.get("industry", ""),
-            city=clean.get("city", ""),
-            region=clean.get("region", ""),
-            headcount=clean.get("company_size"),
-            created_at=at,
-        )
-    return None
+        match |= Q(domain=domain)
+    if key:
+        match |= Q(name_key=key)
+    candidates = list(Account.objects.filter(match).order_by("pk")[:20]) if (domain or key) else []
+    by_domain = [a for a in candidates if domain and a.domain == domain]
+    if by_domain:
+        return by_domain[0]
+    if candidates:
+        account = candidates[0]
+        if domain and not account.domain:
+            Account.objects.filter(pk=account.pk).update(domain=domain)
+        return account
+    if not company:
+        return None
+    return Account.objects.create(
+        name=company,
+        name_key=key,
+        domain=domain,
+        industry=clean.get("industry", ""),
+        city=clean.get("city", ""),
+        region=clean.get("region", ""),
+        headcount=clean.get("company_size"),
+        created_at=at,
+    )
 
 
 @transaction.atomic
@@ -183,7 +189,7 @@ def lead_capture(data: dict, *, actor=None, at: datetime | None = None) -> Lead:
     except Exception:
         # The capture itself is committed; the worker's sweep scores and routes it later.
         log.exception("scoring/routing of lead %s failed; left for the sweep", lead.pk)
-    lead.refresh_from_db()
+        lead.refresh_from_db()
     return lead
 
 
@@ -203,9 +209,10 @@ def lead_assign_from_routing(lead: Lead, decision, *, at: datetime) -> None:
             data={"decision_id": decision.pk},
         )
         Lead.objects.filter(pk=lead.pk).update(routed_at=at)
+        lead.routed_at = at
         return
     Lead.objects.filter(pk=lead.pk).update(owner_id=decision.chosen_id, routed_at=at)
-    lead.owner_id = decision.chosen_id
+    lead.owner_id, lead.routed_at = decision.chosen_id, at
     LeadEvent.objects.create(
         lead=lead,
         kind=LeadEvent.Kind.ROUTED,
@@ -215,7 +222,7 @@ def lead_assign_from_routing(lead: Lead, decision, *, at: datetime) -> None:
         data={"decision_id": decision.pk, "to": decision.explanation.get("chosen"), "pool": decision.pool},
     )
     notification_send(
-        lead.owner,
+        decision.chosen_id,
         "lead_assigned",
         {"lead": str(lead), "source": lead.get_source_display()},
         link=f"/leads/{lead.pk}/",

@@ -38,7 +38,9 @@ def _queue_context(request: HttpRequest) -> dict:
     leads = list(selectors.sdr_queue(request.user))
     return {
         "leads": leads,
-        "untouched": sum(1 for lead in leads if lead.status == LeadStatus.NEW and lead.first_touch_at is None),
+        "untouched": sum(
+            1 for lead in leads if lead.status == LeadStatus.NEW and lead.first_touch_at is None
+        ),
         "pool_count": selectors.public_pool().count(),
     }
 
@@ -78,7 +80,9 @@ def claim(request: HttpRequest, lead_id: int) -> HttpResponse:
         if is_htmx(request):
             return render_partial(request, "leads/_pool_table.html", _pool_context(request, error=exc.message),
                                   status=exc.status, retarget="#pool-table")  # fmt: skip
-        return render(request, "leads/pool.html", _pool_context(request, error=exc.message), status=exc.status)
+        return render(
+            request, "leads/pool.html", _pool_context(request, error=exc.message), status=exc.status
+        )
     messages.success(request, _("You claimed %(lead)s. It is in your queue now.") % {"lead": lead})
     return redirect_after_post(request, reverse("web:lead", args=[lead.pk]))
 
@@ -98,7 +102,9 @@ def lead_list(request: HttpRequest) -> HttpResponse:
     except ValueError:
         page = 0
     size = 50
-    leads = list(selectors.leads_search(request.user, status=status or None, q=q, limit=size + 1, offset=page * size))
+    leads = list(
+        selectors.leads_search(request.user, status=status or None, q=q, limit=size + 1, offset=page * size)
+    )
     context = {
         "active": "leads", "leads": leads[:size], "q": q, "status": status, "statuses": STATUS_LABELS.items(),
         "page": page, "has_next": len(leads) > size, "prev_page": page - 1, "next_page": page + 1,
@@ -111,7 +117,9 @@ def lead_list(request: HttpRequest) -> HttpResponse:
 # --- Lead page ------------------------------------------------------------------------------------
 
 
-def lead_context(request: HttpRequest, lead: Lead, *, forms: dict | None = None, errors: dict | None = None) -> dict:
+def lead_context(
+    request: HttpRequest, lead: Lead, *, forms: dict | None = None, errors: dict | None = None
+) -> dict:
     """Everything the lead page shows. ``forms``/``errors`` carry a failed form back with its message."""
     user = request.user
     forms = forms or {}
@@ -190,9 +198,16 @@ def lead_detail(request: HttpRequest, lead_id: int) -> HttpResponse:
 def touch_create(request: HttpRequest, lead_id: int) -> HttpResponse:
     lead = get_or_404(selectors.lead_get, request.user, lead_id)
     form = TouchForm(request.POST)
-    fail = {"form_key": "touch", "form": form, "card": "touch-card", "card_template": "leads/_touch_card.html"}
+    fail = {
+        "form_key": "touch",
+        "form": form,
+        "card": "touch-card",
+        "card_template": "leads/_touch_card.html",
+    }
     if not form.is_valid():
-        return lead_response(request, lead_id, status=422, error=_("Please correct the fields marked below."), **fail)
+        return lead_response(
+            request, lead_id, status=422, error=_("Please correct the fields marked below."), **fail
+        )
     data = form.cleaned_data
     try:
         services.touch_log(

@@ -7,8 +7,9 @@ from baton.notifications.models import Notification
 def notification_send(
     user, verb: str, params: dict, *, link: str = "", lead=None, at: datetime | None = None
 ) -> Notification:
+    user_field = {"user_id": user} if isinstance(user, int) else {"user": user}
     return Notification.objects.create(
-        user=user, verb=verb, params=params, link=link, lead=lead, created_at=at or clock.now()
+        **user_field, verb=verb, params=params, link=link, lead=lead, created_at=at or clock.now()
     )
 
 

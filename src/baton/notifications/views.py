@@ -22,9 +22,12 @@ def notification_list(request: HttpRequest) -> HttpResponse:
     if show == "unread":
         qs = qs.filter(read_at=None)
     items = [
-        {"n": n, "text": render_message(n.verb, n.params or {})} for n in qs.order_by("-created_at", "-id")[:200]
+        {"n": n, "text": render_message(n.verb, n.params or {})}
+        for n in qs.order_by("-created_at", "-id")[:200]
     ]
-    return render(request, "notifications/list.html", {"active": "notifications", "items": items, "show": show})
+    return render(
+        request, "notifications/list.html", {"active": "notifications", "items": items, "show": show}
+    )
 
 
 @require_POST
@@ -44,5 +47,9 @@ def open_notification(request: HttpRequest, notification_id: int) -> HttpRespons
     if n is None:
         return redirect("web:notifications")
     notifications_mark_read(request.user, [n.pk])
-    link = n.link if url_has_allowed_host_and_scheme(n.link, allowed_hosts=None) and n.link.startswith("/") else ""
+    link = (
+        n.link
+        if url_has_allowed_host_and_scheme(n.link, allowed_hosts=None) and n.link.startswith("/")
+        else ""
+    )
     return redirect(link or "web:notifications")

@@ -56,7 +56,11 @@ def board_view(request: HttpRequest) -> HttpResponse:
 @login_required
 def opportunity_detail(request: HttpRequest, opp_id: int) -> HttpResponse:
     opp = get_or_404(selectors.opportunity_get, request.user, opp_id)
-    changes = list(opp.stage_changes.select_related("from_stage", "to_stage", "changed_by").order_by("-changed_at", "-id"))
+    changes = list(
+        opp.stage_changes.select_related("from_stage", "to_stage", "changed_by").order_by(
+            "-changed_at", "-id"
+        )
+    )
     return render(request, "pipeline/opportunity_detail.html", {
         "active": "pipeline", "opp": opp, "changes": changes, "currency": OrgSettings.get().currency,
     })  # fmt: skip
@@ -94,7 +98,12 @@ def opportunity_new(request: HttpRequest, handoff_id: int) -> HttpResponse:
     """Create the opportunity of an accepted handoff (from the handoff page)."""
     handoff = get_or_404(handoff_get, request.user, handoff_id)
     form = OpportunityForm(request.POST)
-    fail = {"form_key": "opp", "form": form, "card": "opportunity-card", "card_template": "handoffs/_opportunity_card.html"}
+    fail = {
+        "form_key": "opp",
+        "form": form,
+        "card": "opportunity-card",
+        "card_template": "handoffs/_opportunity_card.html",
+    }
     if not form.is_valid():
         return handoff_response(request, handoff_id, status=422, error=_("Please correct the fields marked below."),
                                 **fail)  # fmt: skip

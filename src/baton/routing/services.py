@@ -29,8 +29,10 @@ def _skip_reason(user: User, at: datetime) -> str:
 
 
 def _pick(pool_key: str, members: list[User], at: datetime) -> core.Decision:
-    RoutingPool.objects.get_or_create(key=pool_key)
-    pool = RoutingPool.objects.select_for_update().get(key=pool_key)
+    pool = RoutingPool.objects.select_for_update().filter(key=pool_key).first()
+    if pool is None:
+        RoutingPool.objects.get_or_create(key=pool_key)
+        pool = RoutingPool.objects.select_for_update().get(key=pool_key)
     tallies = {t.user_id: t for t in RoutingTally.objects.filter(pool=pool, user__in=members)}
     missing = [u for u in members if u.pk not in tallies]
     if missing:

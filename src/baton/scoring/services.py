@@ -15,13 +15,19 @@ def rules_load() -> list[core.Rule]:
     ]
 
 
-def lead_facts(lead: Lead) -> dict:
-    counts = Touch.objects.filter(lead=lead).aggregate(
-        replied=Count("pk", filter=Q(outcome=Touch.Outcome.REPLIED)),
-        connected=Count("pk", filter=Q(outcome=Touch.Outcome.CONNECTED, duration_seconds__gte=120)),
-        meeting_held=Count("pk", filter=Q(outcome=Touch.Outcome.HELD)),
-        inbound=Count("pk", filter=Q(direction=Touch.Direction.INBOUND)),
-    )
+BEHAVIOURS = ("replied", "connected", "meeting_held", "inbound")
+
+
+def lead_facts(lead: Lead, *, behaviour: bool = True) -> dict:
+    if not behaviour:
+        counts = dict.fromkeys(BEHAVIOURS, 0)
+    else:
+        counts = Touch.objects.filter(lead=lead).aggregate(
+            replied=Count("pk", filter=Q(outcome=Touch.Outcome.REPLIED)),
+            connected=Count("pk", filter=Q(outcome=Touch.Outcome.CONNECTED, duration_seconds__gte=120)),
+            meeting_held=Count("pk", filter=Q(outcome=Touch.Outcome.HELD)),
+            inbound=Count("pk", filter=Q(direction=Touch.Direction.INBOUND)),
+        )
     return {
         "title": lead.title,
         "industry": lead.industry,
@@ -42,7 +48,8 @@ def lead_score(
 ) -> core.Score:
     """Recompute a lead's score, store the snapshot with its factors, and record a change on the timeline."""
     at = at or clock.now()
-    result = core.score(rules if rules is not None else rules_load(), lead_facts(lead))
+    facts = lead_facts(lead, behaviour=trigger != "captured")
+    result = core.score(rules if rules is not None else rules_load(), facts)
     changed = (result.total, result.grade) != (lead.score, lead.grade) or trigger == "captured"
     ScoreSnapshot.objects.create(
         lead=lead,

@@ -32,11 +32,17 @@ def local_now_minute() -> str:
 
 class TouchForm(forms.Form):
     channel = forms.ChoiceField(label=_("Channel"), choices=Touch.Channel.choices, initial=Touch.Channel.CALL)
-    direction = forms.ChoiceField(label=_("Direction"), choices=Touch.Direction.choices, initial=Touch.Direction.OUTBOUND)
-    outcome = forms.ChoiceField(label=_("Outcome"), choices=Touch.Outcome.choices, initial=Touch.Outcome.CONNECTED)
+    direction = forms.ChoiceField(
+        label=_("Direction"), choices=Touch.Direction.choices, initial=Touch.Direction.OUTBOUND
+    )
+    outcome = forms.ChoiceField(
+        label=_("Outcome"), choices=Touch.Outcome.choices, initial=Touch.Outcome.CONNECTED
+    )
     duration_minutes = forms.IntegerField(label=_("Duration (min)"), min_value=0, max_value=24 * 60, required=False,
                                           initial=0)  # fmt: skip
-    occurred_at = forms.DateTimeField(label=_("When"), input_formats=DATETIME_LOCAL, widget=DateTimeLocalInput())
+    occurred_at = forms.DateTimeField(
+        label=_("When"), input_formats=DATETIME_LOCAL, widget=DateTimeLocalInput()
+    )
     notes = forms.CharField(label=_("Notes"), required=False, max_length=10000,
                             widget=forms.Textarea(attrs={"rows": 2, "placeholder": _("What was said, next step…")}))  # fmt: skip
 

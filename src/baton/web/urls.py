@@ -43,5 +43,7 @@ urlpatterns = [
     # Everyone
     path("notifications/", notifications.notification_list, name="notifications"),
     path("notifications/read-all/", notifications.read_all, name="notifications_read_all"),
-    path("notifications/<int:notification_id>/open/", notifications.open_notification, name="notification_open"),
+    path(
+        "notifications/<int:notification_id>/open/", notifications.open_notification, name="notification_open"
+    ),
 ]

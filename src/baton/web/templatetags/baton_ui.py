@@ -34,7 +34,10 @@ def ago(value: datetime | None) -> str:
     """'3 minutes' between ``value`` and Baton's clock (for "captured 3 minutes ago")."""
     if not value:
         return ""
-    return timesince(value, clock.now(), depth=1)
+    now = clock.now()
+    if (now - value).total_seconds() < 60:
+        return gettext("less than a minute")
+    return timesince(value, now, depth=1)
 
 
 @register.filter
@@ -100,7 +103,9 @@ def speed_to_lead(lead) -> str:
         )
     if lead.status != "new":
         return format_html('<span class="stl muted">{}</span>', "—")
-    return format_html('<span class="stl">{} {}</span>', gettext("call within"), countdown(lead.created_at + target))
+    return format_html(
+        '<span class="stl">{} {}</span>', gettext("call within"), countdown(lead.created_at + target)
+    )
 
 
 @register.filter
@@ -158,7 +163,9 @@ def skip_reason(text: str) -> str:
     if text in labels.SKIP_REASONS:
         return str(labels.SKIP_REASONS[text])
     if text.startswith("suspended until"):
-        return gettext("suspended (SLA penalty) until %(when)s") % {"when": text.split(" ")[2][:16].replace("T", " ")}
+        return gettext("suspended (SLA penalty) until %(when)s") % {
+            "when": text.split(" ")[2][:16].replace("T", " ")
+        }
     return text
 
 
