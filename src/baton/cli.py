@@ -116,6 +116,23 @@ def cmd_user_create(args) -> int:
     return 0
 
 
+def cmd_form_create(args) -> int:
+    _setup()
+    from baton.core.errors import DomainError
+    from baton.leads.services import webform_create
+
+    try:
+        form = webform_create(args.name, args.source)
+    except DomainError as exc:
+        print(f"error: {exc.message}", file=sys.stderr)
+        return 2
+    print(f"form {form.name!r}: key {form.key}")
+    print(
+        f"POST JSON to /api/v1/forms/{form.key}  (fields: name, email, phone, company, title, city, region, notes)"
+    )
+    return 0
+
+
 def cmd_kpi(args) -> int:
     _setup()
     from baton.analytics.selectors import kpi_report
@@ -195,6 +212,13 @@ def build_parser() -> argparse.ArgumentParser:
     u.add_argument("--team")
     u.add_argument("--name")
     u.set_defaults(func=cmd_user_create)
+
+    s = sub.add_parser("form", help="public web forms")
+    fsub = s.add_subparsers(dest="form_command", required=True)
+    f = fsub.add_parser("create", help="create a web form and print its key")
+    f.add_argument("name")
+    f.add_argument("--source", default="trial_signup", help="lead source of its submissions")
+    f.set_defaults(func=cmd_form_create)
 
     s = sub.add_parser("kpi", help="KPIs for a period [from, to)")
     s.add_argument("--from", dest="from_", type=parse_date, required=True)

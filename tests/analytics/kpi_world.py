@@ -95,6 +95,8 @@ class _Clock:
         if r < 0.15:
             base = self.rnd.choice([self.lo, self.hi, self.as_of])
             return base + self.rnd.choice([timedelta(0), US, -US])
+        if r < 0.3:  # long before: their handoffs' 45-day windows end inside the period
+            return self.lo - timedelta(days=60) + timedelta(days=30) * self.rnd.random() + self.jitter()
         span = (self.hi - self.lo) + timedelta(days=30)
         return self.lo - timedelta(days=15) + span * self.rnd.random() + self.jitter()
 

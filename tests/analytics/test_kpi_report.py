@@ -29,18 +29,20 @@ def assert_same(actual: dict, expected: dict, where: str) -> None:
 
 # --- against the reference ------------------------------------------------------------------------
 
+LATE, SOON, MIDWAY = timedelta(days=70), timedelta(days=3), timedelta(days=-7)
 WORLDS = [
-    (1, "UTC"),
-    (2, "Asia/Shanghai"),
-    (3, "America/New_York"),  # the period spans the March 2024 DST change
-    (4, "Asia/Shanghai"),
-    (5, "Europe/Berlin"),
+    (1, "UTC", LATE),
+    (2, "Asia/Shanghai", MIDWAY),
+    (3, "America/New_York", SOON),  # the period spans the March 2024 DST change
+    (4, "Asia/Shanghai", LATE),
+    (5, "Europe/Berlin", LATE),  # and this one the end of March
 ]
 
 
-@pytest.mark.parametrize(("seed", "tz"), WORLDS)
-def test_report_matches_the_reference(seed, tz):
-    world = build_world(seed, tz=tz)
+@pytest.mark.parametrize(("seed", "tz", "as_of"), WORLDS)
+def test_report_matches_the_reference(seed, tz, as_of):
+    start = date(2024, 3, 20) if tz == "Europe/Berlin" else date(2024, 3, 4)
+    world = build_world(seed, tz=tz, as_of_offset=as_of, start=start)
     report = kpi_report(world.start, world.end, as_of=world.as_of, by_rep=True)
     ref = Reference(world.start, world.end, world.as_of).report(by_rep=True)
 
@@ -58,9 +60,9 @@ def test_report_matches_the_reference(seed, tz):
     assert kpis["leads"] > 0 and kpis["touches"] > 0 and kpis["mqls"] > 0
 
 
-@pytest.mark.parametrize(("seed", "tz"), WORLDS[:3])
-def test_rep_ids_restrict_the_whole_report(seed, tz):
-    world = build_world(seed, tz=tz)
+@pytest.mark.parametrize(("seed", "tz", "as_of"), WORLDS[:3])
+def test_rep_ids_restrict_the_whole_report(seed, tz, as_of):
+    world = build_world(seed, tz=tz, as_of_offset=as_of)
     users = world.users
     reference = Reference(world.start, world.end, world.as_of)
     subtree = subtree_user_ids(users["director"])

@@ -244,3 +244,11 @@ def test_openapi_document_is_served(client):
     assert r.status_code == 200
     paths = r.json()["paths"]
     assert "/api/v1/leads" in paths and "/api/v1/handoffs/{handoff_id}/accept" in paths
+
+
+def test_interactive_docs_are_served_without_a_cdn(client):
+    r = client.get("/api/v1/docs")
+    assert r.status_code == 200
+    html = r.content.decode()
+    assert "swagger-ui-bundle.js" in html
+    assert "cdn." not in html and "unpkg" not in html and "jsdelivr" not in html

@@ -190,7 +190,7 @@ def _sql_aggregates(ctx: _Ctx) -> dict:
     opp = Opportunity.objects.filter(handoff_id=OuterRef("pk"), created_at__lte=ctx.as_of).annotate(
         since_accept=ElapsedMicros(F("created_at"), OuterRef("decided_at"))
     )
-    return {"sqls": _count(), "sqls_with_opp": _count(Q(Exists(opp.filter(since_accept__lte=window))))}
+    return {"sqls": _count(), "sqls_with_opp": _count(Q(Exists(opp.filter(since_accept__lt=window))))}
 
 
 def _touch_aggregates() -> dict:
@@ -298,7 +298,7 @@ def _percentile_sql(branches: list[tuple[str, QuerySet]]) -> tuple[str, list] | 
     for key, (num, den) in PERCENTILES.items():
         h = f"((n - 1) * {num})"
         picks.append(f"MAX(CASE WHEN rn = 1 + {h} / {den} THEN val END) AS {key}_lo")
-        picks.append(f"MAX(CASE WHEN rn = 1 + ({h} + {den}) / {den} THEN val END) AS {key}_hi")
+        picks.append(f"MAX(CASE WHEN rn = 1 + ({h} + {den - 1}) / {den} THEN val END) AS {key}_hi")
         picks.append(f"{h} - ({h} / {den}) * {den} AS {key}_k")
         finals.append(f"{key}_lo * {den} + ({key}_hi - {key}_lo) * {key}_k AS {key}")
     # Only integers and identifiers of this module are interpolated.

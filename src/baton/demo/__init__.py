@@ -50,7 +50,9 @@ def _prepare_database(console) -> bool:
     return True
 
 
-def run(seed: int = 1, serve: bool = True, port: int = 8000, leads: int = 20000, end: datetime | None = None) -> int:
+def run(
+    seed: int = 1, serve: bool = True, port: int = 8000, leads: int = 20000, end: datetime | None = None
+) -> int:
     os.environ.setdefault("BATON_DATA_DIR", str(Path("data") / "demo"))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "baton.settings")
     import django
@@ -95,7 +97,9 @@ def run(seed: int = 1, serve: bool = True, port: int = 8000, leads: int = 20000,
     elapsed = time.perf_counter() - started
     _print_summary(console, summary, elapsed, org, port, serve)
     if summary.errors:
-        console.print(f"[yellow]note:[/] {sum(summary.errors.values())} simulated actions were refused: {summary.errors}")
+        console.print(
+            f"[yellow]note:[/] {sum(summary.errors.values())} simulated actions were refused: {summary.errors}"
+        )
     if serve:
         from baton.server import serve as serve_http
 
@@ -114,14 +118,18 @@ def _print_summary(console, s, elapsed: float, org, port: int, serve: bool) -> N
         return f"{a / b:.0%}" if b else "–"
 
     closed = s.won + s.lost
-    table = Table(title=f"Simulated quarter {s.start[:10]} → {s.end[:16]} UTC (seed {s.seed})", show_header=False)
+    table = Table(
+        title=f"Simulated quarter {s.start[:10]} → {s.end[:16]} UTC (seed {s.seed})", show_header=False
+    )
     table.add_column(style="bold")
     table.add_column(justify="right")
     table.add_column(style="dim")
     table.add_row("Leads", f"{s.leads:,}", f"{s.inbound:,} inbound · {s.outbound:,} outbound")
     table.add_row("Touches", f"{s.touches:,}", f"{s.touches / max(s.leads, 1):.1f} per lead")
     table.add_row("MQLs (handoffs)", f"{s.mqls:,}", f"{rate(s.mqls, s.leads)} of leads")
-    table.add_row("SQLs (accepted)", f"{s.sqls:,}", f"{rate(s.sqls, s.mqls)} of MQLs · {s.rejected:,} rejected")
+    table.add_row(
+        "SQLs (accepted)", f"{s.sqls:,}", f"{rate(s.sqls, s.mqls)} of MQLs · {s.rejected:,} rejected"
+    )
     table.add_row("Handoffs overdue", f"{s.handoffs_overdue:,}", f"{s.pending_handoffs:,} still pending")
     table.add_row("Opportunities", f"{s.opportunities:,}", f"{s.open_opportunities:,} open")
     table.add_row("Won", f"{s.won:,}", f"win rate {rate(s.won, closed)} · {s.lost:,} lost")

@@ -10,7 +10,7 @@ from baton import clock
 from baton.core import lifecycle, normalize
 from baton.core.errors import InvalidInput, NotAllowed
 from baton.core.lifecycle import LeadStatus
-from baton.leads.models import Account, Contact, Lead, LeadEvent, Source, Touch
+from baton.leads.models import Account, Contact, Lead, LeadEvent, Source, Touch, WebForm
 from baton.notifications.services import notification_send
 from baton.org.models import OrgSettings
 
@@ -383,3 +383,19 @@ def leads_route_pending(*, at: datetime | None = None, limit: int = 500) -> int:
             route_lead(lead, at=at)
         done += 1
     return done
+
+
+def webform_create(name: str, source: str, *, actor=None) -> WebForm:
+    import secrets
+
+    if source not in Source.values:
+        raise InvalidInput(f"unknown source {source!r}; expected one of {', '.join(Source.values)}")
+    if not name.strip():
+        raise InvalidInput("a form needs a name")
+    form = WebForm.objects.create(
+        name=name.strip(), key=secrets.token_urlsafe(16), source=source, created_at=clock.now()
+    )
+    from baton.org.services import audit_record
+
+    audit_record(actor, "webform.create", "webform", form.pk, {"name": form.name, "source": source})
+    return form
