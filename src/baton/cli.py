@@ -153,7 +153,7 @@ def cmd_kpi(args) -> int:
 def cmd_demo(args) -> int:
     from baton.demo import run
 
-    return run(seed=args.seed, serve=not args.no_serve, port=args.port, leads=args.leads)
+    return run(seed=args.seed, serve=not args.no_serve, port=args.port, leads=args.leads, end=args.end)
 
 
 def cmd_bench(args) -> int:
@@ -233,6 +233,9 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--no-serve", action="store_true")
     s.add_argument("--port", type=int, default=8000)
     s.add_argument("--leads", type=int, default=20000, help="leads to simulate over the quarter")
+    s.add_argument(
+        "--end", type=parse_instant, help="end of the simulated quarter, ISO date or instant (default: this hour)"
+    )
     s.set_defaults(func=cmd_demo)
 
     s = sub.add_parser("bench", help="benchmarks")

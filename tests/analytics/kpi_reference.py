@@ -122,12 +122,16 @@ class Reference:
             "lead_cohort": [(lead, lead.owner_id) for lead in self.leads if self.in_p(lead.created_at)],
             "mqls": [(h, h.sdr_id) for h in self.first_handoffs() if self.in_p(h.created_at)],
             "handoffs": [(h, h.ae_id) for h in self.handoffs if self.in_p(h.created_at)],
-            "sqls": [(h, h.sdr_id) for h in self.handoffs if h.status == "accepted" and self.in_p(h.decided_at)],
+            "sqls": [
+                (h, h.sdr_id) for h in self.handoffs if h.status == "accepted" and self.in_p(h.decided_at)
+            ],
             "touches": [(t, t.user_id) for t in self.touches if self.in_p(t.occurred_at)],
             "created_owner": [(o, o.owner_id) for o in self.opps if self.in_p(o.created_at)],
             "created_sdr": [(o, o.sdr_id) for o in self.opps if self.in_p(o.created_at)],
             "closed_owner": [
-                (o, o.owner_id) for o in self.opps if self.in_p(o.closed_at) and self.kind(o) in ("won", "lost")
+                (o, o.owner_id)
+                for o in self.opps
+                if self.in_p(o.closed_at) and self.kind(o) in ("won", "lost")
             ],
             "closed_sdr": [
                 (o, o.sdr_id) for o in self.opps if self.in_p(o.closed_at) and self.kind(o) in ("won", "lost")
@@ -141,7 +145,11 @@ class Reference:
         cohort = pops["lead_cohort"]
         mql_leads = {h.lead_id for h in self.handoffs if self.known(h.created_at)}
         touched = [lead for lead in cohort if self.known(self.first_out.get(lead.pk))]
-        speed = [micros(self.first_out[lead.pk] - lead.created_at) for lead in touched if lead.direction == "inbound"]
+        speed = [
+            micros(self.first_out[lead.pk] - lead.created_at)
+            for lead in touched
+            if lead.direction == "inbound"
+        ]
 
         mqls = pops["mqls"]
         accepted_cycles = {
@@ -157,7 +165,11 @@ class Reference:
 
         def sql_has_opp(h) -> bool:
             o = opp_by_handoff.get(h.pk)
-            return o is not None and self.known(o.created_at) and o.created_at - h.decided_at <= timedelta(days=45)
+            return (
+                o is not None
+                and self.known(o.created_at)
+                and o.created_at - h.decided_at <= timedelta(days=45)
+            )
 
         t = pops["touches"]
         out = [x for x in t if x.direction == "outbound"]
@@ -198,7 +210,9 @@ class Reference:
             "reply_rate": rate(sum(1 for x in sends if x.outcome == "replied"), len(sends)),
             "meaningful_conversation_rate": rate(sum(1 for x in attempts if x.meaningful), len(attempts)),
             "sqls": len(sqls),
-            "mql_to_sql_rate": rate(sum(1 for h in mqls if (h.lead_id, h.cycle) in accepted_cycles), len(mqls)),
+            "mql_to_sql_rate": rate(
+                sum(1 for h in mqls if (h.lead_id, h.cycle) in accepted_cycles), len(mqls)
+            ),
             "acceptance_within_sla_rate": rate(len(in_sla), len(handoffs)),
             "sql_to_opp_rate": rate(sum(1 for h in sqls if sql_has_opp(h)), len(sqls)),
             "opps_created": len(created),
@@ -228,7 +242,9 @@ class Reference:
         ]  # fmt: skip
         mql_leads = {h.lead_id for h in self.handoffs if self.known(h.created_at)}
         opp_leads = {o.lead_id for o in self.opps if self.known(o.created_at)}
-        accepted = {(h.lead_id, h.cycle) for h in self.handoffs if h.status == "accepted" and self.known(h.decided_at)}
+        accepted = {
+            (h.lead_id, h.cycle) for h in self.handoffs if h.status == "accepted" and self.known(h.decided_at)
+        }
         sources = (
             {lead.source for lead in cohort}
             | {self.lead_by_id[h.lead_id].source for h in mqls}
@@ -244,7 +260,9 @@ class Reference:
                 "leads": len(ls),
                 "mqls": len(ms),
                 "mql_rate": K.safe_rate(sum(1 for lead in ls if lead.pk in mql_leads), len(ls)),
-                "acceptance_rate": K.safe_rate(sum(1 for h in ms if (h.lead_id, h.cycle) in accepted), len(ms)),
+                "acceptance_rate": K.safe_rate(
+                    sum(1 for h in ms if (h.lead_id, h.cycle) in accepted), len(ms)
+                ),
                 "opportunity_rate": K.safe_rate(sum(1 for lead in ls if lead.pk in opp_leads), len(ls)),
                 "won": len(ws),
                 "won_revenue": K.money(sum(cents(o.amount) for o in ws)),
@@ -258,7 +276,9 @@ class Reference:
         result = {"kpis": self.kpis(keep), "by_source": self.by_source(keep)}
         if by_rep:
             reps = {
-                uid for uid, roles in self.roles.items() if REP_ROLES & set(roles) and self.users[uid].is_active
+                uid
+                for uid, roles in self.roles.items()
+                if REP_ROLES & set(roles) and self.users[uid].is_active
             }
             for rows in self.populations().values():
                 reps |= {rep for _, rep in rows if rep is not None}

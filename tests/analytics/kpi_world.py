@@ -159,7 +159,9 @@ def build_world(seed: int, *, tz: str = "UTC", n_leads: int = 240, start: date =
             direction = Touch.Direction.INBOUND if rnd.random() < 0.15 else Touch.Direction.OUTBOUND
             outcome = rnd.choice(outcomes[channel])
             duration = rnd.choice([0, 60, 119, 120, 600]) if channel == C.CALL else 0
-            meaningful = (channel == C.CALL and outcome == O.CONNECTED and duration >= 120) or outcome == O.REPLIED
+            meaningful = (
+                channel == C.CALL and outcome == O.CONNECTED and duration >= 120
+            ) or outcome == O.REPLIED
             touches.append(Touch(
                 lead=lead, user=rnd.choice(toucher), channel=channel, direction=direction, outcome=outcome,
                 duration_seconds=duration, occurred_at=at, recorded_at=at, meaningful=meaningful,
@@ -180,7 +182,9 @@ def build_world(seed: int, *, tz: str = "UTC", n_leads: int = 240, start: date =
                 if rnd.random() < 0.2:  # handed off right on a period edge
                     t = max(t, rnd.choice([lo, hi, as_of]) + rnd.choice([timedelta(0), US, -US]))
                 due = t + timedelta(hours=48)
-                status = rnd.choice([Handoff.Status.ACCEPTED, Handoff.Status.REJECTED, Handoff.Status.PENDING])
+                status = rnd.choice(
+                    [Handoff.Status.ACCEPTED, Handoff.Status.REJECTED, Handoff.Status.PENDING]
+                )
                 decided = None
                 if status != Handoff.Status.PENDING:
                     decided = clock.after(t, edges=[timedelta(hours=48), timedelta(hours=1)], max_days=5)
@@ -206,7 +210,13 @@ def build_world(seed: int, *, tz: str = "UTC", n_leads: int = 240, start: date =
 
     stages = world.stages
     opps, changes = [], []
-    amounts = [Decimal("0.00"), Decimal("0.01"), Decimal("1999.99"), Decimal("12345.67"), Decimal("250000.50")]
+    amounts = [
+        Decimal("0.00"),
+        Decimal("0.01"),
+        Decimal("1999.99"),
+        Decimal("12345.67"),
+        Decimal("250000.50"),
+    ]
     accepted = [h for h in handoffs if h.status == Handoff.Status.ACCEPTED]
     credit_edges = [timedelta(days=45), timedelta(days=1), timedelta(days=44)]
     sources = [(h, h.lead) for h in accepted if rnd.random() < 0.75]
@@ -221,7 +231,7 @@ def build_world(seed: int, *, tz: str = "UTC", n_leads: int = 240, start: date =
         final = rnd.choice(["Discovery", "Demo", "Proposal", "Won", "Won", "Lost", "Lost"])
         closed = None
         if final in ("Won", "Lost"):
-            closed = clock.after(created, edges=[timedelta(days=14), timedelta(days=13)], max_days=50)
+            closed = clock.after(created, edges=[timedelta(days=14)] * 2 + [timedelta(days=3)], max_days=50)
             if rnd.random() < 0.15:
                 closed = max(created, rnd.choice([lo, hi, as_of]) + rnd.choice([timedelta(0), US, -US]))
         opp = Opportunity(
@@ -235,7 +245,9 @@ def build_world(seed: int, *, tz: str = "UTC", n_leads: int = 240, start: date =
                 path.append(name)
         if final != path[-1]:
             path.append(final)
-        stamps = sorted(created + (((closed or created + timedelta(days=30)) - created) * rnd.random()) for _ in path)
+        stamps = sorted(
+            created + (((closed or created + timedelta(days=30)) - created) * rnd.random()) for _ in path
+        )
         stamps[0] = created
         if closed:
             stamps[-1] = closed

@@ -53,7 +53,9 @@ def test_report_matches_the_reference(seed, tz, as_of):
     assert report["by_source"] == ref["by_source"]
     assert [r["user_id"] for r in report["by_rep"]] == [r["user_id"] for r in ref["by_rep"]]
     for got, want in zip(report["by_rep"], ref["by_rep"], strict=True):
-        assert {k: got[k] for k in ("username", "name", "roles")} == {k: want[k] for k in ("username", "name", "roles")}
+        assert {k: got[k] for k in ("username", "name", "roles")} == {
+            k: want[k] for k in ("username", "name", "roles")
+        }
         assert_same(got["kpis"], want["kpis"], f"by_rep {got['username']}")
     # The random world must exercise the numbers, not just zeros and nulls.
     kpis = report["kpis"]
@@ -85,11 +87,15 @@ def test_a_single_rep_report_equals_their_by_rep_row():
         assert alone["kpis"] == row["kpis"], row["username"]
 
 
-@pytest.mark.parametrize("as_of_offset", [timedelta(days=-20), timedelta(days=-7), timedelta(0), timedelta(days=400)])
+@pytest.mark.parametrize(
+    "as_of_offset", [timedelta(days=-20), timedelta(days=-7), timedelta(0), timedelta(days=400)]
+)
 def test_as_of_anywhere_matches_the_reference(as_of_offset):
     world = build_world(21, tz="Asia/Shanghai", as_of_offset=as_of_offset)
     report = kpi_report(world.start, world.end, as_of=world.as_of)
-    assert_same(report["kpis"], Reference(world.start, world.end, world.as_of).report()["kpis"], str(as_of_offset))
+    assert_same(
+        report["kpis"], Reference(world.start, world.end, world.as_of).report()["kpis"], str(as_of_offset)
+    )
     assert report["period"]["complete"] is (world.as_of >= world.hi)
 
 
@@ -295,7 +301,9 @@ def _accepted_sql(people, decided: datetime) -> Handoff:
                    decided_at=decided)  # fmt: skip
 
 
-def _opp(h: Handoff, stages, created: datetime, *, stage="Discovery", closed=None, amount="1000.00", sdr=True):
+def _opp(
+    h: Handoff, stages, created: datetime, *, stage="Discovery", closed=None, amount="1000.00", sdr=True
+):
     opp = Opportunity.objects.create(
         lead=h.lead, handoff=h, owner=h.ae, sdr=h.sdr if sdr else None, name="O", amount=Decimal(amount),
         stage=stages[stage], created_at=created, closed_at=closed,

@@ -61,8 +61,18 @@ class ElapsedMicros(Func):
     output_field = BigIntegerField()
 
     def as_sqlite(self, compiler, connection, **extra):
-        # Django registers django_timestamp_diff on every SQLite connection: exact integer microseconds.
-        return self.as_sql(compiler, connection, function="django_timestamp_diff", **extra)
+        # Django stores datetimes as naive UTC text, "YYYY-MM-DD HH:MM:SS[.ffffff]" (six digits when
+        # present): whole seconds from strftime on the first 19 characters, plus the microseconds.
+        # Exact, and about ten times faster than Django's Python django_timestamp_diff function.
+        (end, end_params), (start, start_params) = (
+            compiler.compile(e) for e in self.get_source_expressions()
+        )
+        sql = (
+            f"((CAST(strftime(%s, substr({end}, 1, 19)) AS INTEGER)"
+            f" - CAST(strftime(%s, substr({start}, 1, 19)) AS INTEGER)) * 1000000"
+            f" + CAST(substr({end}, 21, 6) AS INTEGER) - CAST(substr({start}, 21, 6) AS INTEGER))"
+        )
+        return sql, ("%s", *end_params, "%s", *start_params, *end_params, *start_params)
 
     def as_postgresql(self, compiler, connection, **extra):
         return self.as_sql(
@@ -110,14 +120,24 @@ class _Ctx:
 
 
 def _run_block(ctx: _Ctx, qs: QuerySet, rep_field: str, aggregates: dict, total: dict, per_rep: dict) -> None:
-    """One aggregate query for the report, and (with by_rep) one grouped by the block's rep column."""
+    """One aggregate query: for the report, or with by_rep grouped by the block's rep column.
+
+    Every block aggregate is a COUNT or a SUM, so the report's totals are the sums of the per-rep
+    groups (the group of rows without a rep included): one scan instead of two.
+    """
     qs = ctx.restrict(qs, rep_field).order_by()
-    total.update({k: v or 0 for k, v in qs.aggregate(**aggregates).items()})
-    if ctx.by_rep:
-        for row in qs.values(rep_key=F(rep_field)).annotate(**aggregates):
-            rep = row.pop("rep_key")
-            if rep is not None:
-                per_rep.setdefault(rep, {}).update({k: v or 0 for k, v in row.items()})
+    if not ctx.by_rep:
+        total.update({k: v or 0 for k, v in qs.aggregate(**aggregates).items()})
+        return
+    sums = dict.fromkeys(aggregates, 0)
+    for row in qs.values(rep_key=F(rep_field)).annotate(**aggregates):
+        rep = row.pop("rep_key")
+        values = {k: v or 0 for k, v in row.items()}
+        for k, v in values.items():
+            sums[k] += v
+        if rep is not None:
+            per_rep.setdefault(rep, {}).update(values)
+    total.update(sums)
 
 
 def _grouped(qs: QuerySet, group_field: str, aggregates: dict) -> dict:
@@ -190,7 +210,7 @@ def _sql_aggregates(ctx: _Ctx) -> dict:
     opp = Opportunity.objects.filter(handoff_id=OuterRef("pk"), created_at__lte=ctx.as_of).annotate(
         since_accept=ElapsedMicros(F("created_at"), OuterRef("decided_at"))
     )
-    return {"sqls": _count(), "sqls_with_opp": _count(Q(Exists(opp.filter(since_accept__lt=window))))}
+    return {"sqls": _count(), "sqls_with_opp": _count(Q(Exists(opp.filter(since_accept__lte=window))))}
 
 
 def _touch_aggregates() -> dict:
@@ -232,7 +252,7 @@ def _credit_annotate(qs: QuerySet) -> QuerySet:
 
 
 def _opps_created(ctx: _Ctx) -> QuerySet:
-    return _credit_annotate(Opportunity.objects.filter(ctx.in_period("created_at")))
+    return Opportunity.objects.filter(ctx.in_period("created_at"))
 
 
 def _stage2_ids() -> list[int] | None:
@@ -448,8 +468,9 @@ def kpi_report(start: date, end: date, *, as_of: datetime | None = None, by_rep:
     """The KPIs of the period [start, end) in the organisation's time zone, as known at ``as_of``.
 
     ``by_rep`` adds per-rep cuts; ``rep_ids`` restricts every KPI to the work of those reps (see the
-    module docstring for who a KPI is attributed to). A naive ``as_of`` is read in the organisation's
-    time zone. Output::
+    module docstring for who a KPI is attributed to). The by_rep rows are the active users holding a
+    rep role (SDR, BDR, AE, AM), plus anyone with attributed work in the report, limited to ``rep_ids``;
+    sorted by username. A naive ``as_of`` is read in the organisation's time zone. Output::
 
         {"period": {"from", "to", "as_of", "timezone", "start_utc", "end_utc", "complete", "cohort_age_days"},
          "currency": "CNY", "kpis": {key: value}, "by_source": {source: {...}},
@@ -481,10 +502,9 @@ def kpi_report(start: date, end: date, *, as_of: datetime | None = None, by_rep:
     _run_block(ctx, _sqls(ctx), "sdr_id", _sql_aggregates(ctx), total, per_rep)
     touches = Touch.objects.filter(ctx.in_period("occurred_at"))
     _run_block(ctx, touches, "user_id", _touch_aggregates(), total, per_rep)
-    created = _opps_created(ctx)
-    _run_block(ctx, created, "owner_id", _opp_created_aggregates(ctx, stage2), total, per_rep)
+    _run_block(ctx, _opps_created(ctx), "owner_id", _opp_created_aggregates(ctx, stage2), total, per_rep)
     sdr_created = {"sdr_opps": _count(), "sdr_sourced_opps": _count(_credit_q(ctx))}
-    _run_block(ctx, created, "sdr_id", sdr_created, total, per_rep)
+    _run_block(ctx, _credit_annotate(_opps_created(ctx)), "sdr_id", sdr_created, total, per_rep)
     closed = _opps_closed(ctx)
     _run_block(ctx, closed, "owner_id", _closed_aggregates(ctx), total, per_rep)
     sdr_closed = {"sdr_sourced_cents": _sum_cents(Q(stage__kind=WON) & _credit_q(ctx))}

@@ -212,7 +212,7 @@ CATALOGUE: tuple[KpiDef, ...] = (
     _k(
         "pipeline_created",
         "Pipeline created",
-        FLOW,
+        MONEY,
         AMOUNT,
         OPP_OWNER,
         "Sum of the amounts of the opportunities created in the period.",
@@ -220,7 +220,7 @@ CATALOGUE: tuple[KpiDef, ...] = (
     _k(
         "pipeline_per_opp",
         "Pipeline per opportunity",
-        FLOW,
+        MONEY,
         AMOUNT,
         OPP_OWNER,
         "Pipeline created / opportunities created.",
@@ -229,12 +229,12 @@ CATALOGUE: tuple[KpiDef, ...] = (
     _k(
         "bookings",
         "Bookings",
-        FLOW,
+        MONEY,
         AMOUNT,
         OPP_OWNER,
         "Sum of the amounts of the opportunities won in the period.",
     ),
-    _k("asp", "Average selling price", FLOW, AMOUNT, OPP_OWNER, "Bookings / won."),
+    _k("asp", "Average selling price", MONEY, AMOUNT, OPP_OWNER, "Bookings / won."),
     _k(
         "win_rate",
         "Win rate",
@@ -273,7 +273,7 @@ CATALOGUE: tuple[KpiDef, ...] = (
     _k(
         "sdr_sourced_bookings",
         "SDR-sourced bookings",
-        FLOW,
+        MONEY,
         AMOUNT,
         OPP_SDR,
         "Bookings of the period from opportunities the SDR credit rule grants.",

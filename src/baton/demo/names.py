@@ -25,17 +25,24 @@ SURNAMES = [
 ]  # fmt: skip
 SURNAME_WEIGHTS = [max(1.0, 12 - i * 0.25) for i in range(len(SURNAMES))]
 
-GIVEN_CHARS = [
-    ("伟", "wei"), ("芳", "fang"), ("娜", "na"), ("敏", "min"), ("静", "jing"), ("丽", "li"), ("强", "qiang"),
-    ("磊", "lei"), ("军", "jun"), ("洋", "yang"), ("勇", "yong"), ("艳", "yan"), ("杰", "jie"), ("娟", "juan"),
-    ("涛", "tao"), ("明", "ming"), ("超", "chao"), ("秀", "xiu"), ("霞", "xia"), ("平", "ping"), ("刚", "gang"),
-    ("桂", "gui"), ("英", "ying"), ("华", "hua"), ("慧", "hui"), ("建", "jian"), ("国", "guo"), ("文", "wen"),
-    ("辉", "hui"), ("鹏", "peng"), ("宇", "yu"), ("浩", "hao"), ("晨", "chen"), ("欣", "xin"), ("婷", "ting"),
-    ("雪", "xue"), ("琳", "lin"), ("佳", "jia"), ("怡", "yi"), ("博", "bo"), ("思", "si"), ("梓", "zi"),
-    ("涵", "han"), ("子", "zi"), ("轩", "xuan"), ("一", "yi"), ("诺", "nuo"), ("嘉", "jia"), ("俊", "jun"),
-    ("晓", "xiao"), ("雨", "yu"), ("天", "tian"), ("志", "zhi"), ("海", "hai"), ("云", "yun"), ("飞", "fei"),
-    ("峰", "feng"), ("凯", "kai"), ("琪", "qi"), ("瑶", "yao"), ("颖", "ying"), ("倩", "qian"), ("东", "dong"),
-    ("毅", "yi"), ("晶", "jing"), ("玲", "ling"), ("彬", "bin"), ("斌", "bin"), ("帆", "fan"), ("亮", "liang"),
+# Common given names, (hanzi, pinyin).
+GIVEN_NAMES = [
+    ("伟", "wei"), ("芳", "fang"), ("娜", "na"), ("敏", "min"), ("静", "jing"), ("磊", "lei"), ("强", "qiang"),
+    ("军", "jun"), ("洋", "yang"), ("勇", "yong"), ("艳", "yan"), ("杰", "jie"), ("涛", "tao"), ("明", "ming"),
+    ("超", "chao"), ("霞", "xia"), ("平", "ping"), ("刚", "gang"), ("丹", "dan"), ("鹏", "peng"), ("颖", "ying"),
+    ("秀英", "xiuying"), ("桂英", "guiying"), ("秀兰", "xiulan"), ("建华", "jianhua"), ("志强", "zhiqiang"),
+    ("建国", "jianguo"), ("海涛", "haitao"), ("晓东", "xiaodong"), ("晓明", "xiaoming"), ("晓燕", "xiaoyan"),
+    ("俊杰", "junjie"), ("志伟", "zhiwei"), ("永强", "yongqiang"), ("振华", "zhenhua"), ("立新", "lixin"),
+    ("文博", "wenbo"), ("浩然", "haoran"), ("子涵", "zihan"), ("梓轩", "zixuan"), ("欣怡", "xinyi"),
+    ("思远", "siyuan"), ("雨萱", "yuxuan"), ("佳怡", "jiayi"), ("雪梅", "xuemei"), ("丽娟", "lijuan"),
+    ("婷婷", "tingting"), ("晨曦", "chenxi"), ("一鸣", "yiming"), ("嘉怡", "jiayi"), ("博文", "bowen"),
+    ("宇航", "yuhang"), ("天宇", "tianyu"), ("鹏飞", "pengfei"), ("春梅", "chunmei"), ("红梅", "hongmei"),
+    ("玉兰", "yulan"), ("亚楠", "yanan"), ("丹丹", "dandan"), ("倩倩", "qianqian"), ("晶晶", "jingjing"),
+    ("慧敏", "huimin"), ("家豪", "jiahao"), ("子豪", "zihao"), ("若曦", "ruoxi"), ("诗涵", "shihan"),
+    ("雅琪", "yaqi"), ("梦琪", "mengqi"), ("思琪", "siqi"), ("建军", "jianjun"), ("国华", "guohua"),
+    ("海燕", "haiyan"), ("小红", "xiaohong"), ("文静", "wenjing"), ("俊宇", "junyu"), ("浩宇", "haoyu"),
+    ("明轩", "mingxuan"), ("凯", "kai"), ("斌", "bin"), ("亮", "liang"), ("欣", "xin"), ("琳", "lin"),
+    ("慧", "hui"), ("宁", "ning"), ("健", "jian"), ("帆", "fan"), ("毅", "yi"), ("骁", "xiao"), ("璐", "lu"),
 ]  # fmt: skip
 
 ENGLISH_FIRST = [
@@ -58,9 +65,7 @@ class Person:
 
 def chinese_person(rng: random.Random) -> Person:
     surname, s_py = rng.choices(SURNAMES, weights=SURNAME_WEIGHTS)[0]
-    chars = rng.sample(GIVEN_CHARS, rng.choice((1, 2, 2, 2)))
-    given = "".join(c for c, _ in chars)
-    g_py = "".join(p for _, p in chars)
+    given, g_py = rng.choice(GIVEN_NAMES)
     style = rng.random()
     if style < 0.45:
         local = f"{s_py}{g_py}"
@@ -238,9 +243,14 @@ class Company:
     deal_factor: float
 
 
-def make_company(rng: random.Random, used_domains: set[str]) -> Company:
-    industry, _, factor = rng.choices(INDUSTRIES, weights=[w for _, w, _ in INDUSTRIES])[0]
-    city_zh, city_en, region, _ = rng.choices(CITIES, weights=[c[3] for c in CITIES])[0]
+def make_company(
+    rng: random.Random, used_domains: set[str], *, industry: str = "", region: str = ""
+) -> Company:
+    """A company; ``industry`` and ``region`` pin those (an outbound list targets a segment)."""
+    industries = [i for i in INDUSTRIES if not industry or i[0] == industry]
+    industry, _, factor = rng.choices(industries, weights=[w for _, w, _ in industries])[0]
+    cities = [c for c in CITIES if not region or c[2] == region]
+    city_zh, city_en, region, _ = rng.choices(cities, weights=[c[3] for c in cities])[0]
     base = rng.choices(SIZES, weights=[w for _, w in SIZES])[0][0]
     size = max(3, int(base * rng.uniform(0.6, 1.6)))
     english = rng.random() < 0.2

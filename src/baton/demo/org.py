@@ -6,7 +6,7 @@ from baton.demo.names import REGION_ZH, REGIONS, STAFF
 from baton.org.models import OrgSettings, Role, Team, User
 from baton.org.services import team_create, user_create
 
-DEMO_PASSWORD = "baton-demo-2026"
+DEMO_PASSWORD = "baton-demo-2026"  # noqa: S105 - the published password of the demo users
 TZ = "Asia/Shanghai"
 ORG_NAME = "Relay Cloud 接力云"
 

@@ -16,7 +16,8 @@ import math
 import random
 import time as walltime
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
@@ -32,6 +33,7 @@ from baton.demo.names import Company
 from baton.demo.org import Org
 from baton.demo.workdays import (
     LOCAL,
+    add_office_hours,
     at_work,
     in_office_hours,
     is_workday,
@@ -45,7 +47,7 @@ from baton.leads.models import Lead, Source, Touch
 from baton.leads.services import lead_capture, lead_disqualify, lead_transition, touch_log
 from baton.notifications.models import Notification
 from baton.notifications.services import notifications_mark_read
-from baton.org.models import User
+from baton.org.models import OrgSettings, User
 from baton.pipeline.models import Opportunity, Stage
 from baton.pipeline.services import opportunity_create, opportunity_move
 from baton.worker import sweep
@@ -140,6 +142,7 @@ class Arrival:
     source: str
     detail: str
     creator: User | None  # outbound: the SDR or BDR who created the lead
+    segment: tuple[str, str] = ("", "")  # outbound list: (industry, region) of the target accounts
     company: Company | None = None
 
 
@@ -363,16 +366,17 @@ class Simulation:
                     industry = r.choices(names.INDUSTRIES, weights=[w for _, w, _ in names.INDUSTRIES])[0][0]
                     region = r.choice(names.REGIONS)
                     detail = f"目标客户名单 · {industry} · {names.REGION_ZH[region]}"
+                    segment = (industry, region)
                     batch = min(counts[source] - made, r.randint(4, 12))
                     at = datetime.combine(d, time(9, 30), LOCAL) + timedelta(minutes=r.uniform(0, 120))
                 else:
-                    detail, batch = r.choice(PARTNERS), 1
+                    detail, batch, segment = r.choice(PARTNERS), 1, ("", "")
                     at = datetime.combine(d, time(10, 0), LOCAL) + timedelta(minutes=r.uniform(0, 420))
                 at = at.astimezone(UTC)
                 for _ in range(batch):
                     at += timedelta(minutes=r.uniform(1, 6))
                     if self.start <= at < self.end:
-                        out.append(Arrival(at, source, detail, creator))
+                        out.append(Arrival(at, source, detail, creator, segment))
                         made += 1
                 if at >= self.end and made == 0 and d == workdays[-1]:
                     break
@@ -380,11 +384,12 @@ class Simulation:
 
     def _company(self, arrival: Arrival) -> Company:
         r = self.rng
-        reuse = 0.08 if arrival.creator else 0.3
+        reuse = 0.0 if arrival.segment[0] else 0.08 if arrival.creator else 0.3
         if self.companies and r.random() < reuse:
             return r.choice(self.companies)
+        industry, region = arrival.segment
         while True:
-            company = names.make_company(r, self.used_domains)
+            company = names.make_company(r, self.used_domains, industry=industry, region=region)
             if not arrival.creator or company.size >= 50:  # outbound targets are not micro companies
                 break
         self.companies.append(company)
@@ -571,7 +576,7 @@ class Simulation:
             steps.append(("min", 5, 40, "qualify"))
             steps.append(("min", 2, 30, "handoff"))
         else:
-            attempts = 0 if connected else r.choice((1, 1, 2, 2, 3))
+            attempts = 0 if connected else r.choice((0, 1, 1, 1, 2, 2))
             for i in range(attempts):
                 if i % 2 == 0 and ls.lead.phone:
                     outcome, duration = self._call_outcome(r, 0.3)
@@ -586,10 +591,10 @@ class Simulation:
                     steps.append(("hours", 1, 20, "send", channel))
                     if r.random() < 0.12:
                         steps.append(("hours", 1, 24, "reply", channel))
-            if connected and r.random() < 0.5:
+            if connected and r.random() < 0.35:
                 steps.append(("hours", 0.2, 2, "email", Touch.Outcome.SENT))
             x = r.random()
-            if x < 0.07:
+            if x < 0.04:
                 pass  # the SDR never closes the loop: the lead stays "working"
             elif x < (0.42 if connected else 0.35):
                 reason = (
@@ -660,18 +665,22 @@ class Simulation:
         ls.cycles += 1
         ls.lead.status, ls.lead.mql_in_cycle = LeadStatus.MQL, True
         self.stats["mqls"] += 1
+        # The AE decides within office hours; most well inside the 48-hour SLA, a few late.
         x = r.random()
-        if x < 0.42:
-            hours = r.uniform(0.1, 3)
-        elif x < 0.72:
-            hours = r.uniform(3, 24)
-        elif x < 0.9:
-            hours = r.uniform(24, 44)
-        elif x < 0.975:
-            hours = r.uniform(50, 100)
+        if x < 0.45:
+            when = add_office_hours(at, r.uniform(0.05, 2))
+        elif x < 0.76:
+            when = add_office_hours(at, r.uniform(2, 8))
+        elif x < 0.92:
+            when = add_office_hours(at, r.uniform(8, 14))
+        elif x < 0.985:
+            when = at_work(at + timedelta(hours=r.uniform(50, 100)), r, 50)
         else:
-            hours = r.uniform(120, 320)
-        self.push(at_work(at + timedelta(hours=hours), r, 50), self.decide, ls)
+            when = at_work(at + timedelta(hours=r.uniform(120, 320)), r, 50)
+        if x < 0.92 and when > handoff.due_at and r.random() < 0.75:
+            # Before a weekend or a holiday most AEs decide quickly rather than miss the 48-hour SLA.
+            when = add_office_hours(at, r.uniform(0.05, 1.5))
+        self.push(when, self.decide, ls)
 
     def disqualify(self, at: datetime, ls: LeadSim, reason: str) -> None:
         lead_disqualify(ls.lead, ls.sdr, reason, at=at)
@@ -682,10 +691,10 @@ class Simulation:
         if r.random() < rework:
             self.push(working_days(at, r.uniform(10, 35), r), self.rework, ls)
 
-    def rework(self, at: datetime, ls: LeadSim) -> None:
+    def rework(self, at: datetime, ls: LeadSim, p_handoff: float = 0.3) -> None:
         """A nurtured lead shows interest again (a download, a reply): the SDR calls it back."""
         r = ls.rng
-        outcome, duration = self._call_outcome(r, 0.55)
+        outcome, duration = self._call_outcome(r, 0.65)
         if outcome == Touch.Outcome.WRONG_NUMBER:
             outcome = Touch.Outcome.NO_ANSWER
         self.touch(
@@ -696,7 +705,7 @@ class Simulation:
             duration=duration,
             notes="Re-engaged from nurture / 培育后重新跟进",
         )
-        if outcome == Touch.Outcome.CONNECTED and r.random() < 0.45:
+        if outcome == Touch.Outcome.CONNECTED and r.random() < p_handoff:
             steps = [("days", 0.5, 3, "call", Touch.Outcome.CONNECTED, int(r.uniform(300, 1200))),
                      ("min", 5, 40, "qualify"), ("min", 2, 30, "handoff")]  # fmt: skip
         else:
@@ -722,7 +731,7 @@ class Simulation:
             steps.append(("min", 5, 40, "qualify"))
             steps.append(("min", 2, 30, "handoff"))
         else:
-            n = r.choice((1, 2, 2, 3, 3, 4)) if not partner else r.choice((1, 2))
+            n = r.choice((1, 2, 2, 3, 3)) if not partner else r.choice((1, 2))
             connected = False
             for i in range(n):
                 if i % 2 == 0:
@@ -772,17 +781,20 @@ class Simulation:
         ]
         until = None
         if r.random() < p_nurture:
-            until = local(at).date() + timedelta(days=r.choice((21, 30, 45, 60, 90, 120)))
+            until = local(at).date() + timedelta(days=r.choice((14, 21, 30, 45, 60, 90)))
         handoff_reject(
             handoff, ae, reason=code, note=r.choice(names.REJECT_NOTES[code]), nurture_until=until, at=at
         )
         ls.lead.status = LeadStatus.NURTURING
+        # Rejected leads come back: at their nurture-until date, or when the SDR finds the decision maker.
         if until is not None:
-            if r.random() < 0.6:
+            if r.random() < 0.75:
                 back = datetime.combine(until, time(9, 30), LOCAL) + timedelta(minutes=r.uniform(0, 240))
-                self.push(at_work(back.astimezone(UTC), r, 60), self.rework, ls)
+                self.push(at_work(back.astimezone(UTC), r, 60), self.rework, ls, 0.55)
+        elif code == "not_decision_maker" and r.random() < 0.5:
+            self.push(working_days(at, r.uniform(3, 10), r), self.rework, ls, 0.5)
         elif code not in ("bad_data", "competitor", "existing_customer") and r.random() < 0.15:
-            self.push(working_days(at, r.uniform(15, 35), r), self.rework, ls)
+            self.push(working_days(at, r.uniform(15, 35), r), self.rework, ls, 0.35)
 
     def ae_intro(self, at: datetime, ls: LeadSim, ae: User) -> None:
         r = ls.rng
@@ -823,9 +835,9 @@ class Simulation:
         size = company.size
         size_factor = 0.5 if size < 50 else 0.8 if size < 200 else 1.2 if size < 1000 else 2.0
         amount = r.lognormvariate(math.log(170_000), 0.6) * company.deal_factor * size_factor
-        amount = Decimal(max(50_000, min(2_000_000, round(amount, -3))))
-        won = r.random() < 0.3
-        days = r.uniform(20, 80) if won else r.uniform(5, 60)
+        amount = Decimal(int(max(50_000, min(2_000_000, round(amount, -3)))))
+        won = r.random() < 0.33
+        days = r.uniform(14, 60) if won else r.uniform(6, 50)
         expected = (local(at) + timedelta(days=r.uniform(30, 90))).date()
         opp, _ = opportunity_create(ls.lead, ae, amount=amount, name=f"{ls.lead.company} · {r.choice(PRODUCTS)}",
                                     expected_close=expected, at=at)  # fmt: skip
@@ -841,17 +853,17 @@ class Simulation:
         for k in range(1, last_open + 1):
             moves.append((days * k / (last_open + 1.5), self.open_stages[k]))
         moves.append((days, self.won_stage if won else self.lost_stage))
-        for frac_days, stage in moves:
-            when = at_work(at + timedelta(days=frac_days), r, 90)
-            self.push(when, self.move, ls, ae, opp, stage)
-            at = max(at, when)
+        last = at
+        for offset_days, stage in moves:
+            last = max(last + timedelta(minutes=1), at_work(at + timedelta(days=offset_days), r, 90))
+            self.push(last, self.move, ls, ae, opp, stage)
 
     def move(self, at: datetime, ls: LeadSim, ae: User, opp: Opportunity, stage_id: int) -> None:
         r = ls.rng
         amount = None
         lost_reason = ""
         if stage_id == self.open_stages[min(2, len(self.open_stages) - 1)]:
-            amount = (opp.amount * Decimal(str(round(r.uniform(0.8, 1.15), 2)))).quantize(Decimal("1000"))
+            amount = Decimal(int(round(float(opp.amount) * r.uniform(0.8, 1.15), -3)))
         if stage_id == self.lost_stage:
             lost_reason = r.choices(*zip(*names.LOST_REASONS, strict=True))[0]
         opp = opportunity_move(opp, ae, stage_id=stage_id, amount=amount, lost_reason=lost_reason, at=at)
@@ -892,13 +904,36 @@ def collect_summary(seed: int, start: datetime, end: datetime, errors: Counter) 
     return s
 
 
+@contextmanager
+def constant_configuration() -> Iterator[None]:
+    """Memoise two configuration look-ups that the services repeat on every call.
+
+    While the simulation runs nobody edits the organisation settings or the scoring rules, so the
+    organisation-settings row and the active scoring rules are read once instead of once per
+    capture, touch and handoff. Nothing else changes: the services run their own code.
+    """
+    from baton.scoring import services as scoring_services
+
+    settings = OrgSettings.get()
+    rules = scoring_services.rules_load()
+    original_get, original_rules = OrgSettings.__dict__["get"], scoring_services.rules_load
+    OrgSettings.get = classmethod(lambda cls: settings)
+    scoring_services.rules_load = lambda: list(rules)
+    try:
+        yield
+    finally:
+        OrgSettings.get = original_get
+        scoring_services.rules_load = original_rules
+
+
 def simulate(org: Org, *, seed: int, leads: int, end: datetime,
              progress: Callable[[float, datetime, dict], None] | None = None) -> Summary:  # fmt: skip
     """Simulate the quarter that ends at ``end`` on the configured database (org already built)."""
     started = walltime.perf_counter()
     sim = Simulation(org, seed=seed, leads=leads, end=end, progress=progress)
     sim.schedule()
-    sim.run()
+    with constant_configuration():
+        sim.run()
     summary = collect_summary(seed, sim.start, sim.end, sim.errors)
     summary.elapsed_seconds = round(walltime.perf_counter() - started, 2)
     return summary

@@ -79,3 +79,17 @@ def working_days(start: datetime, days: float, rng: random.Random) -> datetime:
             whole -= 1
     d += timedelta(hours=(days - int(days)) * 8)
     return at_work(d, rng)
+
+
+def add_office_hours(start: datetime, hours: float) -> datetime:
+    """The moment ``hours`` of office time after ``start`` (time outside office hours does not count)."""
+    t = next_office_time(start)
+    left = timedelta(hours=hours)
+    for _ in range(400):
+        lt = local(t)
+        block_end = next(datetime.combine(lt.date(), b, LOCAL) for a, b in BLOCKS if a <= lt.time() < b)
+        if t + left <= block_end:
+            return t + left
+        left -= block_end - t
+        t = next_office_time(block_end)
+    return t

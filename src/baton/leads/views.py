@@ -14,6 +14,7 @@ from baton.handoffs.selectors import lead_handoffs
 from baton.handoffs.services import gate_check, qualification_get
 from baton.leads import selectors, services
 from baton.leads.models import Lead
+from baton.org.models import OrgSettings, User
 from baton.routing.models import RoutingDecision
 from baton.scoring.services import latest_snapshot
 from baton.web.forms import DisqualifyForm, HandoffForm, QualificationForm, TouchForm
@@ -139,6 +140,18 @@ def lead_context(
     snapshot = latest_snapshot(lead)
     factors = snapshot.factors if snapshot else []
     handoffs = list(lead_handoffs(lead))
+    timeline = list(selectors.lead_timeline(lead)[:200])
+    # Events and routing explanations name reps by username: show their display names (one query).
+    usernames = {e.data.get("to") or e.data.get("ae") for e in timeline if e.kind in ("routed", "handoff")}
+    for decision in routing:
+        people = decision.explanation.get("candidates", []) + decision.explanation.get("skipped", [])
+        usernames.update(c.get("username") for c in people)
+    usernames.discard(None)
+    names = dict(
+        User.objects.filter(username__in=usernames)
+        .exclude(display_name="")
+        .values_list("username", "display_name")
+    )
     return {
         "active": "leads" if not is_sdr(user) else "queue",
         "lead": lead,
@@ -148,7 +161,9 @@ def lead_context(
         "fit_factors": [f for f in factors if f.get("kind") == "fit"],
         "engagement_factors": [f for f in factors if f.get("kind") == "engagement"],
         "routing": routing,
-        "timeline": list(selectors.lead_timeline(lead)[:200]),
+        "timeline": timeline,
+        "currency": OrgSettings.get().currency,
+        "names": names,
         "touches": list(selectors.lead_touches(lead)[:100]),
         "qualification": qualification,
         "gate": gate,
@@ -212,7 +227,7 @@ def touch_create(request: HttpRequest, lead_id: int) -> HttpResponse:
     try:
         services.touch_log(
             lead, request.user, channel=data["channel"], direction=data["direction"], outcome=data["outcome"],
-            duration_seconds=(data["duration_minutes"] or 0) * 60, occurred_at=form.occurred_at_value(),
+            duration_seconds=(data["duration_minutes"] or 0) * 60, occurred_at=form.occurred_at_value(not_before=lead.created_at),
             notes=data["notes"],
         )  # fmt: skip
     except DomainError as exc:

@@ -1,5 +1,7 @@
 """Forms of the web UI. They parse and check the shape of the input; the services enforce the rules."""
 
+from datetime import timedelta
+
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -52,12 +54,18 @@ class TouchForm(forms.Form):
         if not self.is_bound:
             self.initial.setdefault("occurred_at", local_now_minute())
 
-    def occurred_at_value(self):
-        """The moment of the touch. A time in the current minute means "now" (the form's default)."""
+    def occurred_at_value(self, not_before=None):
+        """The moment of the touch, from a minute-precision input.
+
+        The current minute means "now" (the form's default). A time in the minute the lead arrived
+        means "as soon as it arrived", not a moment before it existed.
+        """
         value = self.cleaned_data["occurred_at"]
         now = clock.now()
         if value == now.replace(second=0, microsecond=0):
             return now
+        if not_before is not None and not_before - timedelta(minutes=1) < value < not_before:
+            return not_before
         return value
 
 

@@ -13,6 +13,17 @@ STATUS_LABELS = {
     "disqualified": _("Disqualified"),
 }
 
+# Badges show lead statuses, handoff statuses and opportunity stage kinds.
+BADGE_LABELS = {
+    **STATUS_LABELS,
+    "pending": _("Pending"),
+    "accepted": _("Accepted"),
+    "rejected": _("Rejected"),
+    "open": _("Open"),
+    "won": _("Won"),
+    "lost": _("Lost"),
+}
+
 CRITERIA = (
     ("budget", _("Budget"), _("Is there a budget for this purchase?")),
     ("authority", _("Authority"), _("Does the contact decide, or know who does?")),

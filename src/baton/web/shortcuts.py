@@ -30,10 +30,6 @@ def is_manager(user) -> bool:
     return user.has_role(*MANAGER_ROLES)
 
 
-def can_see_dashboard(user) -> bool:
-    return True
-
-
 def role_required(check: Callable) -> Callable:
     """Login required, then ``check(user)`` (admins always pass); otherwise 403."""
 

@@ -110,7 +110,7 @@ def speed_to_lead(lead) -> str:
 
 @register.filter
 def status_label(status: str) -> str:
-    return str(labels.STATUS_LABELS.get(status, status))
+    return str(labels.BADGE_LABELS.get(status, status))
 
 
 @register.simple_tag
@@ -175,7 +175,7 @@ def factor_label(label: str) -> str:
     base, sep, count = (label or "").rpartition(" ×")
     if sep and count.isdigit():
         return f"{gettext(base)} ×{count}"
-    return gettext(label or "")
+    return gettext(label) if label else ""
 
 
 @register.filter
