@@ -8,8 +8,9 @@ turns them into SQL that gives the same results on SQLite and PostgreSQL:
 - percentiles (linear interpolation, see ``baton.core.kpis``) use ROW_NUMBER()/COUNT() windows and
   integer arithmetic; all percentile series of a report come back in one query;
 - each block of metrics (lead cohort, MQL cohort, handoffs, SQLs, touches, opportunities created, closed,
-  and the SDR-credited ones) is one aggregate query, plus one grouped query per block for ``by_rep`` and
-  for ``by_source``.
+  and the SDR-credited ones) is one aggregate query (grouped by rep with ``by_rep``, the totals being the
+  sums of the groups); ``by_source`` adds three grouped queries and the percentiles one (two with
+  ``by_rep``). 15 queries whatever the data, 19 with ``by_rep`` (the rep list takes three).
 
 Per-rep attribution (``by_rep`` and ``rep_ids``): each KPI belongs to one rep column, named in the
 catalogue — the lead owner (lead cohort metrics), the touch user (activity), the SDR of the handoff

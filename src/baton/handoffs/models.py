@@ -70,6 +70,8 @@ class Handoff(models.Model):
         indexes = [
             models.Index(fields=["ae", "status"]),
             models.Index(fields=["created_at"]),
+            models.Index(fields=["decided_at"]),
+            models.Index(fields=["lead", "cycle"]),
             models.Index(
                 fields=["due_at"], name="handoff_open_due_idx", condition=models.Q(status="pending")
             ),
