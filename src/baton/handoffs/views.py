@@ -17,7 +17,7 @@ from baton.handoffs.models import Handoff
 from baton.leads.selectors import lead_get
 from baton.leads.views import lead_response
 from baton.org.models import OrgSettings
-from baton.pipeline.models import Opportunity
+from baton.pipeline.selectors import opportunity_of_handoff
 from baton.web.forms import HandoffForm, OpportunityForm, QualificationForm, RejectForm
 from baton.web.labels import CRITERIA
 from baton.web.shortcuts import get_or_404, is_ae, is_htmx, redirect_after_post, render_partial, role_required
@@ -112,7 +112,7 @@ def handoff_context(request: HttpRequest, handoff: Handoff, *, forms: dict | Non
         except (TypeError, ValueError):
             at = None
         touches.append({**touch, "at": at})
-    opportunity = Opportunity.objects.filter(handoff=handoff).select_related("stage").first()
+    opportunity = opportunity_of_handoff(handoff)
     pending = handoff.status == Handoff.Status.PENDING
     is_receiver = handoff.ae_id == user.pk
     return {

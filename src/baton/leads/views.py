@@ -14,8 +14,8 @@ from baton.handoffs.selectors import lead_handoffs
 from baton.handoffs.services import gate_check, qualification_get
 from baton.leads import selectors, services
 from baton.leads.models import Lead
-from baton.org.models import OrgSettings, User
-from baton.routing.models import RoutingDecision
+from baton.org.models import OrgSettings
+from baton.routing.selectors import display_names, latest_decisions
 from baton.scoring.services import latest_snapshot
 from baton.web.forms import DisqualifyForm, HandoffForm, QualificationForm, TouchForm
 from baton.web.labels import STATUS_LABELS
@@ -128,15 +128,7 @@ def lead_context(
     can_work = services.can_work(user, lead)
     qualification = qualification_get(lead)
     gate = gate_check(lead)
-    decisions = list(
-        RoutingDecision.objects.filter(lead=lead).select_related("chosen").order_by("-decided_at", "-id")[:10]
-    )
-    routing = []
-    seen = set()
-    for decision in decisions:
-        if decision.kind not in seen:
-            seen.add(decision.kind)
-            routing.append(decision)
+    routing = latest_decisions(lead)
     snapshot = latest_snapshot(lead)
     factors = snapshot.factors if snapshot else []
     handoffs = list(lead_handoffs(lead))
@@ -147,11 +139,7 @@ def lead_context(
         people = decision.explanation.get("candidates", []) + decision.explanation.get("skipped", [])
         usernames.update(c.get("username") for c in people)
     usernames.discard(None)
-    names = dict(
-        User.objects.filter(username__in=usernames)
-        .exclude(display_name="")
-        .values_list("username", "display_name")
-    )
+    names = display_names(usernames)
     return {
         "active": "leads" if not is_sdr(user) else "queue",
         "lead": lead,

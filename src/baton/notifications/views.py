@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from baton.notifications.messages import render as render_message
-from baton.notifications.models import Notification
+from baton.notifications.selectors import notification_get, notifications_for
 from baton.notifications.services import notifications_mark_read
 from baton.web.shortcuts import redirect_after_post
 
@@ -18,12 +18,9 @@ from baton.web.shortcuts import redirect_after_post
 @login_required
 def notification_list(request: HttpRequest) -> HttpResponse:
     show = request.GET.get("show", "all")
-    qs = Notification.objects.filter(user=request.user)
-    if show == "unread":
-        qs = qs.filter(read_at=None)
     items = [
         {"n": n, "text": render_message(n.verb, n.params or {})}
-        for n in qs.order_by("-created_at", "-id")[:200]
+        for n in notifications_for(request.user, unread_only=show == "unread")
     ]
     return render(
         request, "notifications/list.html", {"active": "notifications", "items": items, "show": show}
@@ -43,7 +40,7 @@ def read_all(request: HttpRequest) -> HttpResponse:
 @login_required
 def open_notification(request: HttpRequest, notification_id: int) -> HttpResponse:
     """Mark one notification read and follow its link (local links only)."""
-    n = Notification.objects.filter(user=request.user, pk=notification_id).first()
+    n = notification_get(request.user, notification_id)
     if n is None:
         return redirect("web:notifications")
     notifications_mark_read(request.user, [n.pk])

@@ -35,3 +35,7 @@ def board(user: User, *, closed_limit: int = 30) -> list[tuple[Stage, list[Oppor
             items = list(qs.order_by("-closed_at")[:closed_limit])
         columns.append((stage, items))
     return columns
+
+
+def opportunity_of_handoff(handoff) -> Opportunity | None:
+    return Opportunity.objects.filter(handoff=handoff).select_related("stage").first()
