@@ -53,3 +53,13 @@ def db_vendor() -> str:
 def _fast_password_hashing(settings):
     # Argon2 is what production uses; tests create many users and only need a working hasher.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _fresh_config_cache():
+    # Test transactions roll back saved settings and rules; a cached copy must not outlive them.
+    from baton import localcache
+
+    localcache.clear()
+    yield
+    localcache.clear()

@@ -265,6 +265,8 @@ def handoffs_sweep(at: datetime) -> dict:
         .order_by("pk")
     )
     marked = 0
+    if not overdue:
+        return {"handoffs_overdue": 0}
     with transaction.atomic():
         claimed = set(
             Handoff.objects.filter(pk__in=[h.pk for h in overdue], overdue_at=None).values_list(

@@ -4,7 +4,7 @@ import logging
 from datetime import datetime
 
 from django.db import transaction
-from django.db.models import Min, Q
+from django.db.models import Q
 
 from baton import clock
 from baton.core import lifecycle, normalize
@@ -265,7 +265,11 @@ def lead_transition(
             reason=plan.reason,
             data=data or {},
         )
-    lead.refresh_from_db()
+    for field, value in update.items():
+        setattr(locked, field, value)
+    # The locked row is the current one: copy it into the caller's object instead of reading it again.
+    for field in Lead._meta.concrete_fields:
+        setattr(lead, field.attname, getattr(locked, field.attname))
     return lead
 
 
@@ -339,12 +343,14 @@ def touch_log(
                 "duration_seconds": duration_seconds,
             },
         )
-        if direction == Touch.Direction.OUTBOUND:
-            first = Touch.objects.filter(lead=lead, direction=Touch.Direction.OUTBOUND).aggregate(
-                m=Min("occurred_at")
-            )["m"]
-            Lead.objects.filter(pk=lead.pk).update(first_touch_at=first)
-            lead.first_touch_at = first
+        if direction == Touch.Direction.OUTBOUND and (
+            lead.first_touch_at is None or occurred_at < lead.first_touch_at
+        ):
+            # Conditional: a back-filled earlier touch wins, a concurrent later one does not overwrite.
+            Lead.objects.filter(pk=lead.pk).filter(
+                Q(first_touch_at=None) | Q(first_touch_at__gt=occurred_at)
+            ).update(first_touch_at=occurred_at)
+            lead.first_touch_at = occurred_at
         if lead.status in (LeadStatus.NEW, LeadStatus.NURTURING) and direction == Touch.Direction.OUTBOUND:
             lead_transition(lead, LeadStatus.WORKING, actor=user, reason="touch", at=occurred_at)
         lead_score(lead, trigger="touch", at=occurred_at)

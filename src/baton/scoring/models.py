@@ -17,6 +17,19 @@ class ScoringRule(models.Model):
     class Meta:
         ordering = ["position", "id"]
 
+    def save(self, *args, **kwargs):
+        from baton import localcache
+
+        super().save(*args, **kwargs)
+        localcache.invalidate("scoring-rules")
+
+    def delete(self, *args, **kwargs):
+        from baton import localcache
+
+        result = super().delete(*args, **kwargs)
+        localcache.invalidate("scoring-rules")
+        return result
+
 
 class ScoreSnapshot(models.Model):
     lead = models.ForeignKey("leads.Lead", on_delete=models.CASCADE, related_name="score_snapshots")

@@ -2,17 +2,20 @@ from datetime import datetime
 
 from django.db.models import Count, Q
 
-from baton import clock
+from baton import clock, localcache
 from baton.core import scoring as core
 from baton.leads.models import Lead, LeadEvent, Touch
 from baton.scoring.models import ScoreSnapshot, ScoringRule
 
 
 def rules_load() -> list[core.Rule]:
-    return [
-        core.Rule(r.kind, r.field, r.op, r.value, r.points, r.label, r.cap)
-        for r in ScoringRule.objects.filter(active=True)
-    ]
+    def load() -> list[core.Rule]:
+        return [
+            core.Rule(r.kind, r.field, r.op, r.value, r.points, r.label, r.cap)
+            for r in ScoringRule.objects.filter(active=True)
+        ]
+
+    return localcache.get("scoring-rules", load)
 
 
 BEHAVIOURS = ("replied", "connected", "meeting_held", "inbound")
