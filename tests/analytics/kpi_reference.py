@@ -207,8 +207,12 @@ class Reference:
             "messages": sum(1 for x in out if x.channel == "message"),
             "meetings_booked": sum(1 for x in t if x.channel == "meeting" and x.outcome == "booked"),
             "meetings_held": sum(1 for x in t if x.channel == "meeting" and x.outcome == "held"),
-            "reply_rate": rate(sum(1 for x in sends if x.outcome == "replied"), len(sends)),
-            "meaningful_conversation_rate": rate(sum(1 for x in attempts if x.meaningful), len(attempts)),
+            "reply_rate": rate(
+                sum(1 for x in t if x.channel in ("email", "message") and x.outcome == "replied"), len(sends)
+            ),
+            "meaningful_conversation_rate": rate(
+                sum(1 for x in t if x.channel in ("call", "email", "message") and x.meaningful), len(attempts)
+            ),
             "sqls": len(sqls),
             "mql_to_sql_rate": rate(
                 sum(1 for h in mqls if (h.lead_id, h.cycle) in accepted_cycles), len(mqls)

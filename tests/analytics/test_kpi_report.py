@@ -283,7 +283,8 @@ def test_touch_metrics(people):
     touch("email", "replied", meaningful=True)
     touch("email", "auto_reply")
     touch("message", "sent")
-    touch("email", "replied", direction="inbound", meaningful=True)  # inbound: not a touch, not an attempt
+    # Inbound: not a touch, not an attempt, but it is a reply and a meaningful conversation.
+    touch("email", "replied", direction="inbound", meaningful=True)
     touch("meeting", "booked")
     touch("meeting", "held")
     touch("meeting", "no_show")
@@ -291,8 +292,8 @@ def test_touch_metrics(people):
     kpis = kpi_report(date(2024, 3, 1), date(2024, 4, 1), as_of=utc(2024, 5, 1))["kpis"]
     assert (kpis["touches"], kpis["calls"], kpis["emails"], kpis["messages"]) == (8, 2, 2, 1)
     assert (kpis["meetings_booked"], kpis["meetings_held"]) == (1, 1)
-    assert kpis["reply_rate"] == round(1 / 3, 4)
-    assert kpis["meaningful_conversation_rate"] == 0.4
+    assert kpis["reply_rate"] == round(2 / 3, 4)  # two replies to three outbound e-mails and messages
+    assert kpis["meaningful_conversation_rate"] == 0.6  # three meaningful of five outbound attempts
 
 
 def _accepted_sql(people, decided: datetime) -> Handoff:

@@ -227,9 +227,10 @@ def _touch_aggregates() -> dict:
         "meetings_booked": _count(Q(channel=ch.MEETING, outcome=oc.BOOKED)),
         "meetings_held": _count(Q(channel=ch.MEETING, outcome=oc.HELD)),
         "sends": _count(sends),
-        "replies": _count(sends & Q(outcome=oc.REPLIED)),
+        # A reply is usually logged as an inbound touch; an outbound one marked "replied" counts too.
+        "replies": _count(Q(channel__in=(ch.EMAIL, ch.MESSAGE), outcome=oc.REPLIED)),
         "attempts": _count(attempts),
-        "meaningful": _count(attempts & Q(meaningful=True)),
+        "meaningful": _count(Q(channel__in=(ch.CALL, ch.EMAIL, ch.MESSAGE), meaningful=True)),
     }
 
 

@@ -152,8 +152,8 @@ CATALOGUE: tuple[KpiDef, ...] = (
         FLOW,
         FRACTION,
         TOUCH_USER,
-        "Outbound e-mails and messages in the period with outcome 'replied' (an auto-reply is not a reply) / "
-        "all outbound e-mails and messages in the period.",
+        "E-mail and message touches in the period with outcome 'replied' (usually logged inbound; an auto-reply "
+        "is not a reply) / outbound e-mails and messages in the period.",
     ),
     _k(
         "meaningful_conversation_rate",
@@ -161,8 +161,8 @@ CATALOGUE: tuple[KpiDef, ...] = (
         FLOW,
         FRACTION,
         TOUCH_USER,
-        "Outbound calls, e-mails and messages in the period marked meaningful (default rule: a connected "
-        "call of at least 2 minutes, or a reply that is not an auto-reply) / those attempts.",
+        "Calls, e-mails and messages in the period marked meaningful (default rule: a connected call of at "
+        "least 2 minutes, or a reply that is not an auto-reply) / outbound calls, e-mails and messages.",
     ),
     _k("sqls", "SQLs", FLOW, COUNT, HANDOFF_SDR, "Handoffs accepted in the period."),
     _k(
