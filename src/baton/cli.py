@@ -234,7 +234,9 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--port", type=int, default=8000)
     s.add_argument("--leads", type=int, default=20000, help="leads to simulate over the quarter")
     s.add_argument(
-        "--end", type=parse_instant, help="end of the simulated quarter, ISO date or instant (default: this hour)"
+        "--end",
+        type=parse_instant,
+        help="end of the simulated quarter, ISO date or instant (default: this hour)",
     )
     s.set_defaults(func=cmd_demo)
 

@@ -1,10 +1,14 @@
 """``baton demo`` end to end, in a subprocess with its own data folder."""
 
+import io
 import os
+import re
 import sqlite3
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 
 def _demo(data_dir: Path, *args: str) -> subprocess.CompletedProcess:
@@ -15,6 +19,12 @@ def _demo(data_dir: Path, *args: str) -> subprocess.CompletedProcess:
         [sys.executable, "-m", "baton.cli", "demo", "--no-serve", *args],
         env=env, capture_output=True, text=True, timeout=300,
     )  # fmt: skip
+
+
+def _fingerprint(out: str) -> str:
+    match = re.search(r"Fingerprint\W+([0-9a-f]{16})", out)
+    assert match, out
+    return match.group(1)
 
 
 def _leads(db: Path) -> int:
@@ -44,6 +54,8 @@ def test_demo_builds_a_fresh_database_on_every_run_and_prints_the_logins(tmp_pat
     second = _demo(tmp_path, *args)  # rebuilt from scratch, not added to
     assert second.returncode == 0, second.stderr
     assert _leads(db) == 25
+    # Another process (another hash seed), the same data.
+    assert _fingerprint(first.stdout) == _fingerprint(second.stdout)
 
 
 def test_demo_refuses_a_database_it_did_not_create(tmp_path):
@@ -53,3 +65,18 @@ def test_demo_refuses_a_database_it_did_not_create(tmp_path):
     assert result.returncode == 2
     assert "did not create" in result.stdout
     assert db.read_bytes() == b"precious"
+
+
+@pytest.mark.postgres_only
+@pytest.mark.django_db
+def test_on_postgresql_the_demo_only_fills_an_empty_database():
+    from rich.console import Console
+
+    from baton.demo import _prepare_database
+    from baton.leads.services import lead_capture
+
+    console = Console(file=io.StringIO(), width=200)
+    assert _prepare_database(console) is True
+    lead_capture({"name": "张伟", "email": "zw@corp.cn"})
+    assert _prepare_database(console) is False
+    assert "already holds leads" in console.file.getvalue()

@@ -38,13 +38,15 @@ def _prepare_database(console) -> bool:
             path.unlink(missing_ok=True)
         marker.write_text("This database is rebuilt by `baton demo` on every run.\n")
         return True
-    if "leads_lead" in connection.introspection.table_names():
-        from baton.leads.models import Lead
+    from baton.leads.models import Lead
+    from baton.org.models import User
 
-        if Lead.objects.exists():
+    tables = set(connection.introspection.table_names())
+    for model, what in ((Lead, "leads"), (User, "users")):
+        if model._meta.db_table in tables and model.objects.exists():
             console.print(
-                f"[red]error:[/] the database {db.get('NAME')!r} already holds leads. The demo only fills an "
-                "empty database; create a new one for it (or unset DATABASE_URL to use SQLite in ./data/demo)."
+                f"[red]error:[/] the database {db.get('NAME')!r} already holds {what}. The demo only fills an "
+                "empty database: create a new one for it, or unset DATABASE_URL to use SQLite in ./data/demo."
             )
             return False
     return True
@@ -62,7 +64,14 @@ def run(
     from django.core.management import call_command
     from django.db import transaction
     from rich.console import Console
-    from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+    from rich.progress import (
+        BarColumn,
+        Progress,
+        SpinnerColumn,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
 
     from baton.demo.org import DEMO_PASSWORD, build_org
     from baton.demo.simulate import end_of_demo, simulate
@@ -83,8 +92,13 @@ def run(
 
     columns = (
         SpinnerColumn(), TextColumn("[bold]Simulating[/] {task.fields[day]}"), BarColumn(),
-        TextColumn("{task.percentage:>3.0f}%"), TextColumn("{task.fields[stats]}"), TimeElapsedColumn(),
+        TextColumn("{task.percentage:>3.0f}%"), TimeElapsedColumn(), TextColumn("eta"), TimeRemainingColumn(),
+        TextColumn("{task.fields[stats]}"),
     )  # fmt: skip
+    console.print(
+        f"Simulating {leads:,} leads over the 13 weeks to {end:%Y-%m-%d %H:%M} UTC. Every capture, touch, "
+        "handoff and deal goes through Baton's own services, so this takes a few minutes."
+    )
     with Progress(*columns, console=console, transient=False) as bar:
         task = bar.add_task("simulate", total=1.0, day="", stats="")
 
@@ -135,6 +149,7 @@ def _print_summary(console, s, elapsed: float, org, port: int, serve: bool) -> N
     table.add_row("Won", f"{s.won:,}", f"win rate {rate(s.won, closed)} · {s.lost:,} lost")
     table.add_row("Bookings", f"¥{float(s.bookings):,.0f}", f"open pipeline ¥{float(s.open_pipeline):,.0f}")
     table.add_row("Time taken", f"{elapsed:.0f} s", f"simulation {s.elapsed_seconds:.0f} s")
+    table.add_row("Fingerprint", s.digest(), "same seed and --end: same data")
     console.print(table)
 
     logins = Table(title="Log in (password for everybody: " + DEMO_PASSWORD + ")")

@@ -290,7 +290,7 @@ def title(rng: random.Random, english: bool) -> str:
 
 DISQUALIFY_REASONS = [
     ("Student or job seeker / 学生或求职者", 3), ("Fake or spam data / 虚假信息", 2),
-    ("Company too small / 规模太小", 4), ("Competitor / 竞争对手", 1), ("Unreachable after 5 attempts / 多次无法联系", 5),
+    ("Company too small / 规模太小", 4), ("Competitor / 竞争对手", 1), ("Unreachable after several attempts / 多次无法联系", 5),
     ("No project, just researching / 仅做调研，无项目", 4), ("Duplicate of an existing lead / 重复线索", 2),
 ]  # fmt: skip
 NURTURE_REASONS = [

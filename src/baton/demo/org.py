@@ -114,28 +114,3 @@ def build_org(password: str = DEMO_PASSWORD) -> Org:
         vp=vp, sales_directors=directors, aes=aes, sdr_director=sdr_director, sdr_inbound=sdr_in,
         sdr_outbound=sdr_out, bdrs=bdrs, ams=ams, marketers=marketers, admin=admin, teams=teams,
     )  # fmt: skip
-
-
-def load_org() -> Org:
-    """The demo organisation as stored (after ``build_org``), with role caches filled."""
-    users = {u.username: u for u in User.objects.select_related("team").prefetch_related("roles")}
-    for u in users.values():
-        u._role_cache = {r.role for r in u.roles.all()}
-
-    def pick(pairs):
-        return [users[name] for name, _ in pairs]
-
-    teams = {t.name: t for t in Team.objects.all()}
-    return Org(
-        vp=pick(STAFF["vp"])[0],
-        sales_directors={r: users[STAFF["directors"][r][0]] for r in REGIONS},
-        aes={r: pick(STAFF["aes"][r]) for r in REGIONS},
-        sdr_director=pick(STAFF["sdr_director"])[0],
-        sdr_inbound=pick(STAFF["sdr_inbound"]),
-        sdr_outbound=pick(STAFF["sdr_outbound"]),
-        bdrs=pick(STAFF["bdr"]),
-        ams=pick(STAFF["am"]),
-        marketers=pick(STAFF["marketing"]),
-        admin=pick(STAFF["ops"])[0],
-        teams=teams,
-    )

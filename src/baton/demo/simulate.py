@@ -53,7 +53,9 @@ from baton.pipeline.services import opportunity_create, opportunity_move
 from baton.worker import sweep
 
 QUARTER = timedelta(weeks=13)
-SWEEP_EVERY = timedelta(hours=6)
+SWEEP_AT = time(
+    8, 30
+)  # local: the daily SLA sweep (the real worker sweeps every 30 s; once a day is enough here)
 
 S = Source
 # Channel mix (relative weights). Inbound background traffic, campaign traffic, outbound.
@@ -154,7 +156,6 @@ class LeadSim:
     rng: random.Random
     arrival: Arrival
     p_mql: float = 0.0
-    english: bool = False
     lead: Lead | None = None
     sdr: User | None = None
     handoff: Handoff | None = None
@@ -178,7 +179,7 @@ def _allocate(total: int, weights: dict) -> dict:
 
 
 class Simulation:
-    def __init__(self, org: Org, *, seed: int, leads: int, end: datetime,
+    def __init__(self, org: Org, *, seed: int, leads: int, end: datetime, span: timedelta = QUARTER,
                  progress: Callable[[float, datetime, dict], None] | None = None):  # fmt: skip
         if end.tzinfo is None:
             raise ValueError("end must be an aware datetime")
@@ -186,7 +187,7 @@ class Simulation:
         self.seed = seed
         self.n = leads
         self.end = end.astimezone(UTC)
-        self.start = self.end - QUARTER
+        self.start = self.end - span
         self.rng = random.Random(seed)
         self.progress = progress
         self.heap: list = []
@@ -313,12 +314,12 @@ class Simulation:
         # Webinars: registrations over the week before the live session (most in the last two days).
         webinar_days = self._campaign_days(7, (1, 3))
         kinds = [S.WEBINAR_LEARNING, S.WEBINAR_ACCELERATION] * 4
-        per_kind = Counter(kinds[: len(webinar_days)])
+        shares = {}
+        for source in (S.WEBINAR_LEARNING, S.WEBINAR_ACCELERATION):
+            mine = [i for i in range(len(webinar_days)) if kinds[i] == source]
+            shares |= _allocate(counts[source], {i: 1 + r.random() for i in mine})
         for i, d in enumerate(webinar_days):
-            source = kinds[i]
-            share = counts[source] // per_kind[source] + (
-                1 if i < counts[source] % per_kind[source] * 2 else 0
-            )
+            source, share = kinds[i], shares[i]
             title = names.WEBINARS[i % len(names.WEBINARS)]
             detail = f"{title} · {d:%m-%d}"
             live = datetime.combine(d, time(19, 30), LOCAL).astimezone(UTC)
@@ -354,9 +355,11 @@ class Simulation:
         workdays = []
         d = local(self.start).date()
         while d <= local(self.end).date():
-            if is_workday(d):
+            if is_workday(d) and self.start <= datetime.combine(d, time(9, 30), LOCAL) < self.end:
                 workdays.append(d)
             d += timedelta(days=1)
+        if not workdays:
+            return out
         for source, creators in ((S.OUTBOUND_LIST, self.org.sdr_outbound), (S.PARTNER, self.org.bdrs)):
             made = 0
             while made < counts[source]:
@@ -378,8 +381,6 @@ class Simulation:
                     if self.start <= at < self.end:
                         out.append(Arrival(at, source, detail, creator, segment))
                         made += 1
-                if at >= self.end and made == 0 and d == workdays[-1]:
-                    break
         return out
 
     def _company(self, arrival: Arrival) -> Company:
@@ -406,8 +407,12 @@ class Simulation:
             out += self._background(source, counts[source], days)
         out += self._campaigns(counts)
         out += self._outbound(counts)
+        if len(out) < self.n:  # a campaign fell outside the window (a short quarter): top up with web traffic
+            for source, count in _allocate(self.n - len(out), BACKGROUND).items():
+                out += self._background(source, count, days)
+        if len(out) > self.n:
+            out = self.rng.sample(out, self.n)
         out.sort(key=lambda a: (a.at, a.source, a.detail))
-        out = out[: self.n]
         for a in out:
             a.company = self._company(a)
         return out
@@ -418,10 +423,12 @@ class Simulation:
         for idx, arrival in enumerate(self.arrivals()):
             ls = LeadSim(idx, random.Random(self.seed * 1_000_003 + idx), arrival)
             self.push(arrival.at, self.capture, ls)
-        t = self.start.replace(hour=(self.start.hour // 6) * 6) + SWEEP_EVERY
-        while t < self.end:
-            self.push(t, self.sweep)
-            t += SWEEP_EVERY
+        d = local(self.start).date()
+        while d <= local(self.end).date():
+            t = datetime.combine(d, SWEEP_AT, LOCAL).astimezone(UTC)
+            if t >= self.start:
+                self.push(t, self.sweep)
+            d += timedelta(days=1)
         readers = [*self.org.sdr_inbound, *self.org.sdr_outbound, *self.org.bdrs, *self.org.all_aes,
                    *self.org.sales_directors.values(), self.org.sdr_director, self.org.vp]  # fmt: skip
         d = local(self.start).date()
@@ -480,7 +487,7 @@ class Simulation:
             p *= 0.7
         p *= 0.45 if company.size < 20 else (1.2 if company.size >= 200 else 1.0)
         p *= 0.75 if free else 1.0
-        ls.p_mql, ls.english = min(p, 0.8), english
+        ls.p_mql = min(p, 0.8)
         return data
 
     def capture(self, at: datetime, ls: LeadSim) -> None:
@@ -598,7 +605,7 @@ class Simulation:
                 pass  # the SDR never closes the loop: the lead stays "working"
             elif x < (0.42 if connected else 0.35):
                 reason = (
-                    "Unreachable after 5 attempts / 多次无法联系"
+                    "Unreachable after several attempts / 多次无法联系"
                     if not connected and r.random() < 0.6
                     else r.choices(*zip(*names.DISQUALIFY_REASONS, strict=True))[0]
                 )
@@ -681,6 +688,9 @@ class Simulation:
             # Before a weekend or a holiday most AEs decide quickly rather than miss the 48-hour SLA.
             when = add_office_hours(at, r.uniform(0.05, 1.5))
         self.push(when, self.decide, ls)
+        if when > handoff.due_at:
+            # The real worker sweeps every 30 s: the miss is noticed (and escalated) right after the deadline.
+            self.push(handoff.due_at + timedelta(seconds=30), self.sweep)
 
     def disqualify(self, at: datetime, ls: LeadSim, reason: str) -> None:
         lead_disqualify(ls.lead, ls.sdr, reason, at=at)
@@ -749,7 +759,7 @@ class Simulation:
                 reason = (
                     "No project, just researching / 仅做调研，无项目"
                     if connected
-                    else "Unreachable after 5 attempts / 多次无法联系"
+                    else "Unreachable after several attempts / 多次无法联系"
                 )
                 steps.append(("days", 1, 3, "disqualify", reason))
             else:
@@ -836,7 +846,7 @@ class Simulation:
         size_factor = 0.5 if size < 50 else 0.8 if size < 200 else 1.2 if size < 1000 else 2.0
         amount = r.lognormvariate(math.log(170_000), 0.6) * company.deal_factor * size_factor
         amount = Decimal(int(max(50_000, min(2_000_000, round(amount, -3)))))
-        won = r.random() < 0.33
+        won = r.random() < 0.3
         days = r.uniform(14, 60) if won else r.uniform(6, 50)
         expected = (local(at) + timedelta(days=r.uniform(30, 90))).date()
         opp, _ = opportunity_create(ls.lead, ae, amount=amount, name=f"{ls.lead.company} · {r.choice(PRODUCTS)}",
@@ -863,7 +873,7 @@ class Simulation:
         amount = None
         lost_reason = ""
         if stage_id == self.open_stages[min(2, len(self.open_stages) - 1)]:
-            amount = Decimal(int(round(float(opp.amount) * r.uniform(0.8, 1.15), -3)))
+            amount = Decimal(int(max(50_000, round(float(opp.amount) * r.uniform(0.8, 1.15), -3))))
         if stage_id == self.lost_stage:
             lost_reason = r.choices(*zip(*names.LOST_REASONS, strict=True))[0]
         opp = opportunity_move(opp, ae, stage_id=stage_id, amount=amount, lost_reason=lost_reason, at=at)
@@ -926,11 +936,11 @@ def constant_configuration() -> Iterator[None]:
         scoring_services.rules_load = original_rules
 
 
-def simulate(org: Org, *, seed: int, leads: int, end: datetime,
+def simulate(org: Org, *, seed: int, leads: int, end: datetime, span: timedelta = QUARTER,
              progress: Callable[[float, datetime, dict], None] | None = None) -> Summary:  # fmt: skip
-    """Simulate the quarter that ends at ``end`` on the configured database (org already built)."""
+    """Simulate the quarter (or ``span``) that ends at ``end`` on the configured database (org already built)."""
     started = walltime.perf_counter()
-    sim = Simulation(org, seed=seed, leads=leads, end=end, progress=progress)
+    sim = Simulation(org, seed=seed, leads=leads, end=end, span=span, progress=progress)
     sim.schedule()
     with constant_configuration():
         sim.run()
