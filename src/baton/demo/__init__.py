@@ -97,7 +97,7 @@ def run(
     )  # fmt: skip
     console.print(
         f"Simulating {leads:,} leads over the 13 weeks to {end:%Y-%m-%d %H:%M} UTC. Every capture, touch, "
-        "handoff and deal goes through Baton's own services, so this takes a few minutes."
+        "handoff and deal goes through Baton's own services (about 90 s for 20,000 leads)."
     )
     with Progress(*columns, console=console, transient=False) as bar:
         task = bar.add_task("simulate", total=1.0, day="", stats="")

@@ -9,6 +9,7 @@ from baton.core import qualification as qual
 from baton.core import sla
 from baton.core.errors import Conflict, InvalidInput, NotAllowed
 from baton.core.lifecycle import LeadStatus
+from baton.dbutil import rows_insert
 from baton.handoffs.models import CriterionState, Handoff, Qualification, RejectReason
 from baton.leads.models import Lead, LeadEvent, Touch
 from baton.leads.services import can_work, lead_transition
@@ -102,7 +103,8 @@ def handoff_create(lead: Lead, sdr, *, note: str = "", at: datetime | None = Non
     at = at or clock.now()
     if not can_work(sdr, lead):
         raise NotAllowed("only the lead's owner may hand it off")
-    gate = gate_check(lead)
+    q = qualification_get(lead)
+    gate = qual.bant_gate(q.states(), OrgSettings.get().handoff_bant_min)
     if not gate.passed:
         raise Conflict(
             f"the lead does not pass the handoff gate: {gate.explanation}",
@@ -137,7 +139,6 @@ def handoff_create(lead: Lead, sdr, *, note: str = "", at: datetime | None = Non
                 "gate": gate.explanation,
             },
         )
-        q = qualification_get(lead)
         try:
             with transaction.atomic():
                 handoff = Handoff.objects.create(
@@ -152,7 +153,7 @@ def handoff_create(lead: Lead, sdr, *, note: str = "", at: datetime | None = Non
         except IntegrityError:
             raise Conflict("this lead already has a pending handoff", code="handoff_pending")
         notification_send(
-            handoff.ae,
+            handoff.ae_id,
             "handoff_received",
             {"sdr": sdr.label, "lead": str(lead), "due": handoff.due_at.strftime("%Y-%m-%d %H:%M UTC")},
             link=f"/inbox/{handoff.pk}/",
@@ -292,7 +293,7 @@ def handoffs_sweep(at: datetime) -> dict:
             params = {"lead": str(h.lead), "ae": h.ae.label, "hours": settings.acceptance_sla_hours}
             for user in {h.ae, h.sdr, h.ae.manager} - {None}:
                 notes.append((user, params, h))
-        LeadEvent.objects.bulk_create(events)
+        rows_insert(LeadEvent, events)
         for user, params, h in notes:
             notification_send(user, "handoff_overdue", params, link=f"/inbox/{h.pk}/", lead=h.lead, at=at)
     return {"handoffs_overdue": marked}

@@ -1,20 +1,31 @@
 """Writes on leads: capture, lifecycle transitions, touches, the public pool."""
 
 import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Case, DateTimeField, Q, Value, When
 
 from baton import clock
 from baton.core import lifecycle, normalize
 from baton.core.errors import InvalidInput, NotAllowed
 from baton.core.lifecycle import LeadStatus
+from baton.dbutil import chunks, rows_insert, rows_update
 from baton.leads.models import Account, Contact, Lead, LeadEvent, Source, Touch, WebForm
-from baton.notifications.services import notification_send
+from baton.notifications.services import NotificationRequest, notifications_send
 from baton.org.models import OrgSettings
 
 log = logging.getLogger(__name__)
+
+# Choice sets, built once: TextChoices.values builds a new list on every access.
+SOURCES = frozenset(Source.values)
+SOURCE_LABELS = dict(Source.choices)
+DIRECTIONS = frozenset(Lead.Direction.values)
+CHANNELS = frozenset(Touch.Channel.values)
+OUTCOMES = frozenset(Touch.Outcome.values)
+TOUCH_DIRECTIONS = frozenset(Touch.Direction.values)
 
 CAPTURE_FIELDS = (
     "name",
@@ -90,10 +101,10 @@ def capture_clean(data: dict, *, default_region: str = "CN") -> dict:
     if clean.get("website"):
         clean["website_domain"] = normalize.domain_from_website(clean.pop("website"))
     source = clean.get("source", Source.OTHER)
-    if source not in Source.values:
+    if source not in SOURCES:
         errors["source"] = f"unknown source {source!r}; expected one of {', '.join(Source.values)}"
     direction = clean.get("direction", Lead.Direction.INBOUND)
-    if direction not in Lead.Direction.values:
+    if direction not in DIRECTIONS:
         errors["direction"] = "must be 'inbound' or 'outbound'"
     if errors:
         raise InvalidInput(
@@ -103,132 +114,262 @@ def capture_clean(data: dict, *, default_region: str = "CN") -> dict:
     return clean
 
 
-def _match_account(clean: dict, at: datetime) -> Account | None:
-    """Exact domain first, then the normalised company name; a new account when nothing matches."""
+def _account_keys(clean: dict) -> tuple[str, str]:
     company = clean.get("company", "")
     domain = clean.get("website_domain") or clean.get("_email_domain", "")
-    key = normalize.company_key(company) if company else ""
-    match = Q(pk__in=[])
-    if domain:
-        match |= Q(domain=domain)
-    if key:
-        match |= Q(name_key=key)
-    candidates = list(Account.objects.filter(match).order_by("pk")[:20]) if (domain or key) else []
-    by_domain = [a for a in candidates if domain and a.domain == domain]
-    if by_domain:
-        return by_domain[0]
-    if candidates:
-        account = candidates[0]
-        if domain and not account.domain:
-            Account.objects.filter(pk=account.pk).update(domain=domain)
-        return account
-    if not company:
-        return None
-    return Account.objects.create(
-        name=company,
-        name_key=key,
-        domain=domain,
-        industry=clean.get("industry", ""),
-        city=clean.get("city", ""),
-        region=clean.get("region", ""),
-        headcount=clean.get("company_size"),
-        created_at=at,
-    )
+    return domain, normalize.company_key(company) if company else ""
+
+
+def accounts_match(cleaned: Sequence[dict], ats: Sequence[datetime]) -> list[Account | None]:
+    """Match each capture to an account: exact domain first, then the normalised company name.
+
+    Captures whose company matches nothing get a new account, which later captures in the same
+    batch match too. An account matched by name that has no domain yet takes the capture's domain.
+    Reads candidates with one query per 500 captures and writes with one insert and one update.
+    """
+    keys = [_account_keys(c) for c in cleaned]
+    domains = sorted({d for d, _ in keys if d})
+    names = sorted({k for _, k in keys if k})
+    by_domain: dict[str, Account] = {}
+    by_name: dict[str, Account] = {}
+    for part in chunks(domains):
+        for a in Account.objects.filter(domain__in=part).order_by("-pk"):
+            by_domain[a.domain] = a  # descending: the oldest account wins
+    for part in chunks(names):
+        for a in Account.objects.filter(name_key__in=part).order_by("-pk"):
+            by_name[a.name_key] = a
+    out: list[Account | None] = []
+    new: list[Account] = []
+    gained_domain: dict[int, Account] = {}
+    for clean, (domain, key), at in zip(cleaned, keys, ats, strict=True):
+        account = by_domain.get(domain) if domain else None
+        if account is None and key:
+            account = by_name.get(key)
+            if account is not None and domain and not account.domain:
+                account.domain = domain
+                by_domain[domain] = account
+                if account.pk is not None:
+                    gained_domain[account.pk] = account
+        if account is None and clean.get("company"):
+            account = Account(
+                name=clean["company"],
+                name_key=key,
+                domain=domain,
+                industry=clean.get("industry", ""),
+                city=clean.get("city", ""),
+                region=clean.get("region", ""),
+                headcount=clean.get("company_size"),
+                created_at=at,
+            )
+            new.append(account)
+            if domain:
+                by_domain[domain] = account
+            if key:
+                by_name.setdefault(key, account)
+        out.append(account)
+    rows_insert(Account, new)
+    rows_update(Account, list(gained_domain.values()), ["domain"])
+    return out
 
 
 @transaction.atomic
+def leads_create(
+    cleaned: Sequence[dict], *, actors: Sequence | None = None, ats: Sequence[datetime] | None = None
+) -> list[Lead]:
+    """Store cleaned captures with their accounts, contacts and 'captured' events (one insert per table)."""
+    now = clock.now()
+    ats = list(ats) if ats is not None else [now] * len(cleaned)
+    actors = list(actors) if actors is not None else [None] * len(cleaned)
+    accounts = accounts_match(cleaned, ats)
+    contacts = rows_insert(Contact,
+        [
+            Contact(account=account, name=c["name"], email=c.get("email", ""), phone=c.get("phone", ""),
+                    title=c.get("title", ""), created_at=at)
+            for c, account, at in zip(cleaned, accounts, ats, strict=True)
+        ]
+    )  # fmt: skip
+    leads = rows_insert(Lead,
+        [
+            Lead(**{k: v for k, v in c.items() if not k.startswith("_")}, account=account, contact=contact,
+                 created_at=at, status_changed_at=at, created_by=actor)
+            for c, account, contact, at, actor in zip(cleaned, accounts, contacts, ats, actors, strict=True)
+        ]
+    )  # fmt: skip
+    rows_insert(
+        LeadEvent,
+        [
+            LeadEvent(
+                lead=lead,
+                kind=LeadEvent.Kind.CAPTURED,
+                occurred_at=at,
+                actor=actor,
+                to_status=LeadStatus.NEW,
+                data={
+                    "source": lead.source,
+                    "direction": lead.direction,
+                    "account": {"id": account.pk, "name": account.name} if account else None,
+                },
+            )
+            for lead, account, at, actor in zip(leads, accounts, ats, actors, strict=True)
+        ],
+    )
+    return leads
+
+
 def lead_create(clean: dict, *, actor=None, at: datetime | None = None) -> Lead:
-    at = at or clock.now()
-    account = _match_account(clean, at)
-    contact = Contact.objects.create(
-        account=account,
-        name=clean["name"],
-        email=clean.get("email", ""),
-        phone=clean.get("phone", ""),
-        title=clean.get("title", ""),
-        created_at=at,
+    return leads_create([clean], actors=[actor], ats=[at or clock.now()])[0]
+
+
+@dataclass(frozen=True, slots=True)
+class CaptureRequest:
+    data: dict
+    actor: object = None  # the user who created an outbound lead (they own it); None for inbound
+    at: datetime | None = None
+
+
+def _invalid_batch(errors: dict[int, InvalidInput], total: int) -> InvalidInput:
+    if total == 1:
+        return errors[0]
+    return InvalidInput(
+        f"{len(errors)} of {total} items are not valid, nothing was stored: "
+        + "; ".join(f"item {i}: {exc.message}" for i, exc in errors.items()),
+        details={"items": {str(i): exc.details for i, exc in errors.items()}},
     )
-    fields = {k: v for k, v in clean.items() if not k.startswith("_")}
-    lead = Lead.objects.create(
-        **fields, account=account, contact=contact, created_at=at, status_changed_at=at, created_by=actor
-    )
-    LeadEvent.objects.create(
-        lead=lead,
-        kind=LeadEvent.Kind.CAPTURED,
-        occurred_at=at,
-        actor=actor,
-        to_status=LeadStatus.NEW,
-        data={
-            "source": lead.source,
-            "direction": lead.direction,
-            "account": {"id": account.pk, "name": account.name} if account else None,
-        },
-    )
-    return lead
+
+
+def leads_capture(requests: Sequence[CaptureRequest]) -> list[Lead]:
+    """Capture leads: all validated first (one bad item stores nothing), stored durably in one commit,
+    then scored and routed together in a second transaction.
+
+    If scoring or routing fails, the leads are still there, unrouted, and the sweep routes them later.
+    """
+    from baton.routing.services import route_leads
+    from baton.scoring.services import leads_score
+
+    if not requests:
+        return []
+    now = clock.now()
+    region = OrgSettings.get().default_phone_region
+    cleaned, errors = [], {}
+    for i, req in enumerate(requests):
+        try:
+            cleaned.append(capture_clean(req.data, default_region=region))
+        except InvalidInput as exc:
+            errors[i] = exc
+    if errors:
+        raise _invalid_batch(errors, len(requests))
+    ats = [req.at or now for req in requests]
+    leads = leads_create(cleaned, actors=[req.actor for req in requests], ats=ats)
+    try:
+        with transaction.atomic():
+            leads_score(leads, trigger="captured", ats=ats)
+            inbound = [(lead, at) for lead, at in zip(leads, ats, strict=True)
+                       if lead.direction == Lead.Direction.INBOUND]  # fmt: skip
+            if inbound:
+                route_leads([lead for lead, _ in inbound], ats=[at for _, at in inbound])
+            created = [(lead, req.actor, at) for lead, req, at in zip(leads, requests, ats, strict=True)
+                       if lead.direction != Lead.Direction.INBOUND and req.actor is not None]  # fmt: skip
+            for lead, actor, at in created:
+                lead.owner, lead.routed_at = actor, at
+            rows_update(Lead, [lead for lead, _, _ in created], ["owner", "routed_at"])
+    except Exception:
+        # The captures themselves are committed; the worker's sweep scores and routes them later.
+        log.exception("scoring/routing of %d captured lead(s) failed; left for the sweep", len(leads))
+        fresh = Lead.objects.in_bulk([lead.pk for lead in leads])
+        leads = [fresh[lead.pk] for lead in leads]
+    return leads
 
 
 def lead_capture(data: dict, *, actor=None, at: datetime | None = None) -> Lead:
-    """Capture a lead: stored durably first (its own commit), then scored and routed.
-
-    If scoring or routing fails, the lead is still there, unrouted, and the sweep routes it later.
-    """
-    from baton.routing.services import route_lead
-    from baton.scoring.services import lead_score
-
-    at = at or clock.now()
-    clean = capture_clean(data, default_region=OrgSettings.get().default_phone_region)
-    lead = lead_create(clean, actor=actor, at=at)
-    try:
-        with transaction.atomic():
-            lead_score(lead, trigger="captured", at=at)
-            if lead.direction == Lead.Direction.INBOUND:
-                route_lead(lead, at=at)
-            elif actor is not None:
-                _assign(lead, actor, at)
-                Lead.objects.filter(pk=lead.pk).update(routed_at=at)
-    except Exception:
-        # The capture itself is committed; the worker's sweep scores and routes it later.
-        log.exception("scoring/routing of lead %s failed; left for the sweep", lead.pk)
-        lead.refresh_from_db()
-    return lead
+    """Capture one lead: stored durably first (its own commit), then scored and routed."""
+    return leads_capture([CaptureRequest(data, actor, at)])[0]
 
 
-def _assign(lead: Lead, user, at: datetime) -> None:
-    Lead.objects.filter(pk=lead.pk).update(owner=user)
-    lead.owner = user
+def leads_assign_from_routing(leads: Sequence[Lead], decisions: Sequence, *, ats: Sequence[datetime]) -> None:
+    """Apply routing decisions: owners, routed times, timeline entries and the SDRs' notifications."""
+    events, notes = [], []
+    for lead, decision, at in zip(leads, decisions, ats, strict=True):
+        lead.routed_at = at
+        why = decision.explanation.get("why", "")
+        if decision.chosen_id is None:
+            events.append(LeadEvent(lead=lead, kind=LeadEvent.Kind.ROUTING_FAILED, occurred_at=at,
+                                    cycle=lead.cycle, reason=why, data={"decision_id": decision.pk}))  # fmt: skip
+            continue
+        lead.owner_id = decision.chosen_id
+        events.append(
+            LeadEvent(lead=lead, kind=LeadEvent.Kind.ROUTED, occurred_at=at, cycle=lead.cycle, reason=why,
+                      data={"decision_id": decision.pk, "to": decision.explanation.get("chosen"),
+                            "pool": decision.pool})
+        )  # fmt: skip
+        notes.append(
+            NotificationRequest(decision.chosen_id, "lead_assigned",
+                                {"lead": str(lead), "source": str(SOURCE_LABELS[lead.source])},
+                                link=f"/leads/{lead.pk}/", lead=lead, at=at)
+        )  # fmt: skip
+    rows_update(Lead, leads, ["owner", "routed_at"])
+    rows_insert(LeadEvent, events)
+    notifications_send(notes)
 
 
 def lead_assign_from_routing(lead: Lead, decision, *, at: datetime) -> None:
-    if decision.chosen_id is None:
-        LeadEvent.objects.create(
-            lead=lead,
-            kind=LeadEvent.Kind.ROUTING_FAILED,
-            occurred_at=at,
-            cycle=lead.cycle,
-            reason=decision.explanation.get("why", ""),
-            data={"decision_id": decision.pk},
-        )
-        Lead.objects.filter(pk=lead.pk).update(routed_at=at)
-        lead.routed_at = at
-        return
-    Lead.objects.filter(pk=lead.pk).update(owner_id=decision.chosen_id, routed_at=at)
-    lead.owner_id, lead.routed_at = decision.chosen_id, at
-    LeadEvent.objects.create(
-        lead=lead,
-        kind=LeadEvent.Kind.ROUTED,
-        occurred_at=at,
-        cycle=lead.cycle,
-        reason=decision.explanation.get("why", ""),
-        data={"decision_id": decision.pk, "to": decision.explanation.get("chosen"), "pool": decision.pool},
-    )
-    notification_send(
-        decision.chosen_id,
-        "lead_assigned",
-        {"lead": str(lead), "source": lead.get_source_display()},
-        link=f"/leads/{lead.pk}/",
-        lead=lead,
-        at=at,
-    )
+    leads_assign_from_routing([lead], [decision], ats=[at])
+
+
+@dataclass(frozen=True, slots=True)
+class TransitionRequest:
+    lead: Lead
+    to: str
+    actor: object = None
+    reason: str = ""
+    at: datetime | None = None
+    data: dict | None = None
+    kind: str = LeadEvent.Kind.STATUS
+
+
+TRANSITION_FIELDS = ("status", "status_changed_at", "cycle", "mql_in_cycle", "disqualified_reason")
+
+
+def leads_transition(requests: Sequence[TransitionRequest]) -> list[Lead]:
+    """Move leads to other statuses under the lifecycle rules, in order; append the events.
+
+    The leads are locked and re-read first. One illegal move refuses the whole batch (nothing is
+    written); several moves of the same lead apply one after the other.
+    """
+    if not requests:
+        return []
+    now = clock.now()
+    with transaction.atomic():
+        ids = sorted({req.lead.pk for req in requests})  # a fixed lock order: no deadlocks between batches
+        locked = {
+            lead.pk: lead for lead in Lead.objects.select_for_update().filter(pk__in=ids).order_by("pk")
+        }
+        events = []
+        for req in requests:
+            lead = locked[req.lead.pk]
+            at = req.at or now
+            plan = lifecycle.plan_transition(
+                lead.status, req.to, req.reason, had_mql_this_cycle=lead.mql_in_cycle
+            )
+            lead.status, lead.status_changed_at = plan.to_status.value, at
+            if plan.starts_new_cycle:
+                lead.cycle, lead.mql_in_cycle = lead.cycle + 1, False
+            if plan.to_status == LeadStatus.MQL:
+                lead.mql_in_cycle = True
+            if plan.to_status == LeadStatus.DISQUALIFIED:
+                lead.disqualified_reason = plan.reason
+            events.append(
+                LeadEvent(lead=lead, kind=req.kind, occurred_at=at, actor=req.actor,
+                          from_status=plan.from_status.value, to_status=plan.to_status.value,
+                          cycle=lead.cycle, reason=plan.reason, data=req.data or {})
+            )  # fmt: skip
+        rows_update(Lead, list(locked.values()), TRANSITION_FIELDS)
+        rows_insert(LeadEvent, events)
+    # The locked rows are the current ones: copy them into the callers' objects instead of reading again.
+    for req in requests:
+        current = locked[req.lead.pk]
+        for field in Lead._meta.concrete_fields:
+            setattr(req.lead, field.attname, getattr(current, field.attname))
+    return [req.lead for req in requests]
 
 
 def lead_transition(
@@ -242,39 +383,125 @@ def lead_transition(
     kind: str = LeadEvent.Kind.STATUS,
 ) -> Lead:
     """Move a lead to another status under the lifecycle rules; append the event. Locks the lead."""
-    at = at or clock.now()
-    with transaction.atomic():
-        locked = Lead.objects.select_for_update().get(pk=lead.pk)
-        plan = lifecycle.plan_transition(locked.status, to, reason, had_mql_this_cycle=locked.mql_in_cycle)
-        update = {"status": plan.to_status.value, "status_changed_at": at}
-        if plan.starts_new_cycle:
-            update.update(cycle=locked.cycle + 1, mql_in_cycle=False)
-        if plan.to_status == LeadStatus.MQL:
-            update["mql_in_cycle"] = True
-        if plan.to_status == LeadStatus.DISQUALIFIED:
-            update["disqualified_reason"] = plan.reason
-        Lead.objects.filter(pk=locked.pk).update(**update)
-        LeadEvent.objects.create(
-            lead=locked,
-            kind=kind,
-            occurred_at=at,
-            actor=actor,
-            from_status=plan.from_status.value,
-            to_status=plan.to_status.value,
-            cycle=update.get("cycle", locked.cycle),
-            reason=plan.reason,
-            data=data or {},
-        )
-    for field, value in update.items():
-        setattr(locked, field, value)
-    # The locked row is the current one: copy it into the caller's object instead of reading it again.
-    for field in Lead._meta.concrete_fields:
-        setattr(lead, field.attname, getattr(locked, field.attname))
-    return lead
+    return leads_transition([TransitionRequest(lead, to, actor, reason, at, data, kind)])[0]
 
 
 def can_work(user, lead: Lead) -> bool:
     return lead.owner_id == user.pk or user.is_admin
+
+
+@dataclass(frozen=True, slots=True)
+class TouchRequest:
+    lead: Lead
+    user: object
+    channel: str
+    outcome: str
+    occurred_at: datetime | None = None
+    duration_seconds: int = 0
+    notes: str = ""
+    direction: str = Touch.Direction.OUTBOUND
+
+
+def _touch_errors(req: TouchRequest, occurred_at: datetime, now: datetime) -> dict[str, str]:
+    errors = {}
+    if req.channel not in CHANNELS:
+        errors["channel"] = (
+            f"unknown channel {req.channel!r}; expected one of {', '.join(Touch.Channel.values)}"
+        )
+    if req.outcome not in OUTCOMES:
+        errors["outcome"] = (
+            f"unknown outcome {req.outcome!r}; expected one of {', '.join(Touch.Outcome.values)}"
+        )
+    if req.direction not in TOUCH_DIRECTIONS:
+        errors["direction"] = "must be 'outbound' or 'inbound'"
+    if req.duration_seconds < 0:
+        errors["duration_seconds"] = "must not be negative"
+    if occurred_at > now:
+        errors["occurred_at"] = "is in the future"
+    if occurred_at < req.lead.created_at:
+        errors["occurred_at"] = "is before the lead was created"
+    return errors
+
+
+def touches_log(requests: Sequence[TouchRequest]) -> list[Touch]:
+    """Record calls, e-mails, messages and meetings with their real times, in bulk.
+
+    All are validated first (one bad touch stores nothing). The first outbound touch of a new or
+    nurtured lead starts work on it. A lead is rescored (once, at its latest such touch) when a
+    touch adds to its behaviour: a reply, a real conversation, a meeting held, an inbound contact.
+    """
+    from baton.scoring.services import counts_as_behaviour, leads_score
+
+    if not requests:
+        return []
+    now = clock.now()
+    times = [req.occurred_at or now for req in requests]
+    errors = {}
+    for i, (req, occurred_at) in enumerate(zip(requests, times, strict=True)):
+        fields = _touch_errors(req, occurred_at, now)
+        if fields:
+            errors[i] = InvalidInput(
+                "the touch is not valid: " + "; ".join(f"{k}: {v}" for k, v in fields.items()),
+                details={"fields": fields},
+            )
+    if errors:
+        raise _invalid_batch(errors, len(requests))
+    for req in requests:
+        if not can_work(req.user, req.lead) and not req.user.has_role("ae") and req.lead.owner_id is not None:
+            raise NotAllowed("only the lead's owner may log touches on it")
+    with transaction.atomic():
+        touches = rows_insert(Touch,
+            [
+                Touch(lead=req.lead, user=req.user, channel=req.channel, direction=req.direction,
+                      outcome=req.outcome, duration_seconds=req.duration_seconds, occurred_at=at,
+                      recorded_at=now, notes=req.notes, meaningful=_meaningful(req))
+                for req, at in zip(requests, times, strict=True)
+            ]
+        )  # fmt: skip
+        rows_insert(LeadEvent,
+            [
+                LeadEvent(lead=req.lead, kind=LeadEvent.Kind.TOUCH, occurred_at=at, actor=req.user,
+                          cycle=req.lead.cycle,
+                          data={"touch_id": touch.pk, "channel": req.channel, "outcome": req.outcome,
+                                "direction": req.direction, "duration_seconds": req.duration_seconds})
+                for req, at, touch in zip(requests, times, touches, strict=True)
+            ]
+        )  # fmt: skip
+        first: dict[int, datetime] = {}
+        starts: dict[int, TransitionRequest] = {}
+        latest: dict[int, tuple[Lead, datetime]] = {}
+        for req, at in sorted(zip(requests, times, strict=True), key=lambda pair: pair[1]):
+            lead = req.lead
+            if counts_as_behaviour(outcome=req.outcome, duration_seconds=req.duration_seconds,
+                                   direction=req.direction):  # fmt: skip
+                latest[lead.pk] = (lead, at)
+            if req.direction != Touch.Direction.OUTBOUND:
+                continue
+            if lead.first_touch_at is None or at < lead.first_touch_at:
+                first.setdefault(lead.pk, at)
+                lead.first_touch_at = at
+            if lead.status in (LeadStatus.NEW, LeadStatus.NURTURING) and lead.pk not in starts:
+                starts[lead.pk] = TransitionRequest(lead, LeadStatus.WORKING, req.user, "touch", at)
+        if first:
+            # Conditional: a back-filled earlier touch wins, a concurrent later one does not overwrite.
+            new = Case(
+                *[When(pk=pk, then=Value(at)) for pk, at in first.items()], output_field=DateTimeField()
+            )
+            Lead.objects.filter(pk__in=list(first)).filter(
+                Q(first_touch_at=None) | Q(first_touch_at__gt=new)
+            ).update(first_touch_at=new)
+        leads_transition(list(starts.values()))
+        scored = list(latest.values())
+        leads_score([lead for lead, _ in scored], trigger="touch", ats=[at for _, at in scored])
+    return touches
+
+
+def _meaningful(req: TouchRequest) -> bool:
+    return (
+        req.channel == Touch.Channel.CALL
+        and req.outcome == Touch.Outcome.CONNECTED
+        and req.duration_seconds >= 120
+    ) or req.outcome == Touch.Outcome.REPLIED
 
 
 def touch_log(
@@ -289,72 +516,8 @@ def touch_log(
     direction: str = Touch.Direction.OUTBOUND,
 ) -> Touch:
     """Record a call, e-mail, message or meeting with its real time; the first outbound touch starts work."""
-    from baton.scoring.services import lead_score
-
-    now = clock.now()
-    occurred_at = occurred_at or now
-    errors = {}
-    if channel not in Touch.Channel.values:
-        errors["channel"] = f"unknown channel {channel!r}; expected one of {', '.join(Touch.Channel.values)}"
-    if outcome not in Touch.Outcome.values:
-        errors["outcome"] = f"unknown outcome {outcome!r}; expected one of {', '.join(Touch.Outcome.values)}"
-    if direction not in Touch.Direction.values:
-        errors["direction"] = "must be 'outbound' or 'inbound'"
-    if duration_seconds < 0:
-        errors["duration_seconds"] = "must not be negative"
-    if occurred_at > now:
-        errors["occurred_at"] = "is in the future"
-    if occurred_at < lead.created_at:
-        errors["occurred_at"] = "is before the lead was created"
-    if errors:
-        raise InvalidInput(
-            "the touch is not valid: " + "; ".join(f"{k}: {v}" for k, v in errors.items()),
-            details={"fields": errors},
-        )
-    if not can_work(user, lead) and not user.has_role("ae") and lead.owner_id is not None:
-        raise NotAllowed("only the lead's owner may log touches on it")
-    meaningful = (
-        channel == Touch.Channel.CALL and outcome == Touch.Outcome.CONNECTED and duration_seconds >= 120
-    ) or (outcome == Touch.Outcome.REPLIED)
-    with transaction.atomic():
-        touch = Touch.objects.create(
-            lead=lead,
-            user=user,
-            channel=channel,
-            direction=direction,
-            outcome=outcome,
-            duration_seconds=duration_seconds,
-            occurred_at=occurred_at,
-            recorded_at=now,
-            notes=notes,
-            meaningful=meaningful,
-        )
-        LeadEvent.objects.create(
-            lead=lead,
-            kind=LeadEvent.Kind.TOUCH,
-            occurred_at=occurred_at,
-            actor=user,
-            cycle=lead.cycle,
-            data={
-                "touch_id": touch.pk,
-                "channel": channel,
-                "outcome": outcome,
-                "direction": direction,
-                "duration_seconds": duration_seconds,
-            },
-        )
-        if direction == Touch.Direction.OUTBOUND and (
-            lead.first_touch_at is None or occurred_at < lead.first_touch_at
-        ):
-            # Conditional: a back-filled earlier touch wins, a concurrent later one does not overwrite.
-            Lead.objects.filter(pk=lead.pk).filter(
-                Q(first_touch_at=None) | Q(first_touch_at__gt=occurred_at)
-            ).update(first_touch_at=occurred_at)
-            lead.first_touch_at = occurred_at
-        if lead.status in (LeadStatus.NEW, LeadStatus.NURTURING) and direction == Touch.Direction.OUTBOUND:
-            lead_transition(lead, LeadStatus.WORKING, actor=user, reason="touch", at=occurred_at)
-        lead_score(lead, trigger="touch", at=occurred_at)
-    return touch
+    req = TouchRequest(lead, user, channel, outcome, occurred_at, duration_seconds, notes, direction)
+    return touches_log([req])[0]
 
 
 @transaction.atomic
@@ -370,25 +533,31 @@ def lead_claim(lead: Lead, user, *, at: datetime | None = None) -> Lead:
     return lead
 
 
+def leads_disqualify(requests: Sequence[TransitionRequest]) -> list[Lead]:
+    """Disqualify leads (each request's actor must own the lead or be an admin); all or nothing."""
+    for req in requests:
+        if req.actor is None or not can_work(req.actor, req.lead):
+            raise NotAllowed("only the lead's owner or an admin may disqualify it")
+    return leads_transition([TransitionRequest(r.lead, LeadStatus.DISQUALIFIED, r.actor, r.reason, r.at, r.data)
+                             for r in requests])  # fmt: skip
+
+
 def lead_disqualify(lead: Lead, user, reason: str, *, at: datetime | None = None) -> Lead:
-    if not can_work(user, lead):
-        raise NotAllowed("only the lead's owner or an admin may disqualify it")
-    return lead_transition(lead, LeadStatus.DISQUALIFIED, actor=user, reason=reason, at=at)
+    return leads_disqualify([TransitionRequest(lead, LeadStatus.DISQUALIFIED, user, reason, at)])[0]
 
 
 def leads_route_pending(*, at: datetime | None = None, limit: int = 500) -> int:
-    """Route captured leads whose routing never ran (e.g. a crash after the durable insert)."""
-    from baton.routing.services import route_lead
-    from baton.scoring.services import lead_score
+    """Score and route captured leads whose routing never ran (e.g. a crash after the durable insert)."""
+    from baton.routing.services import route_leads
+    from baton.scoring.services import leads_score
 
     at = at or clock.now()
-    done = 0
-    for lead in Lead.objects.filter(routed_at=None, direction=Lead.Direction.INBOUND).order_by("pk")[:limit]:
+    leads = list(Lead.objects.filter(routed_at=None, direction=Lead.Direction.INBOUND).order_by("pk")[:limit])
+    if leads:
         with transaction.atomic():
-            lead_score(lead, trigger="captured", at=at)
-            route_lead(lead, at=at)
-        done += 1
-    return done
+            leads_score(leads, trigger="captured", ats=[at] * len(leads))
+            route_leads(leads, ats=[at] * len(leads))
+    return len(leads)
 
 
 def webform_create(name: str, source: str, *, actor=None) -> WebForm:

@@ -5,6 +5,7 @@ serialise writers) for the read-decide-write of one assignment, so no two reques
 the same tallies.
 """
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from django.db import transaction
@@ -12,6 +13,7 @@ from django.db.models import Q
 
 from baton import clock
 from baton.core import routing as core
+from baton.dbutil import rows_insert, rows_update
 from baton.org.models import Role, Team, User
 from baton.routing.models import RoutingDecision, RoutingPool, RoutingTally
 
@@ -28,7 +30,8 @@ def _skip_reason(user: User, at: datetime) -> str:
     return ""
 
 
-def _pick(pool_key: str, members: list[User], at: datetime) -> core.Decision:
+def _pick_many(pool_key: str, members: list[User], ats: Sequence[datetime]) -> list[core.Decision]:
+    """Round-robin decisions for several assignments in a row, under one lock of the pool."""
     pool = RoutingPool.objects.select_for_update().filter(key=pool_key).first()
     if pool is None:
         RoutingPool.objects.get_or_create(key=pool_key)
@@ -37,23 +40,30 @@ def _pick(pool_key: str, members: list[User], at: datetime) -> core.Decision:
     missing = [u for u in members if u.pk not in tallies]
     if missing:
         start = core.starting_tally([t.count for t in tallies.values()])
-        created = RoutingTally.objects.bulk_create(
-            [RoutingTally(pool=pool, user=u, count=start) for u in missing]
-        )
+        created = rows_insert(RoutingTally, [RoutingTally(pool=pool, user=u, count=start) for u in missing])
         tallies.update({t.user_id: t for t in created})
-    candidates = [
-        core.Candidate(u.pk, u.username, tallies[u.pk].count, tallies[u.pk].last_seq, _skip_reason(u, at))
-        for u in members
-    ]
-    decision = core.choose_round_robin(pool_key, candidates)
-    if decision.chosen_user_id is not None:
-        pool.seq += 1
+    decisions, touched = [], {}
+    for at in ats:
+        candidates = [
+            core.Candidate(u.pk, u.username, tallies[u.pk].count, tallies[u.pk].last_seq, _skip_reason(u, at))
+            for u in members
+        ]
+        decision = core.choose_round_robin(pool_key, candidates)
+        decisions.append(decision)
+        if decision.chosen_user_id is not None:
+            pool.seq += 1
+            tally = tallies[decision.chosen_user_id]
+            tally.count += 1
+            tally.last_seq = pool.seq
+            touched[tally.pk] = tally
+    if touched:
         pool.save(update_fields=["seq"])
-        tally = tallies[decision.chosen_user_id]
-        tally.count += 1
-        tally.last_seq = pool.seq
-        tally.save(update_fields=["count", "last_seq"])
-    return decision
+        rows_update(RoutingTally, list(touched.values()), ["count", "last_seq"])
+    return decisions
+
+
+def _pick(pool_key: str, members: list[User], at: datetime) -> core.Decision:
+    return _pick_many(pool_key, members, [at])[0]
 
 
 def inbound_sdrs() -> list[User]:
@@ -74,23 +84,29 @@ def regional_aes(region: str) -> tuple[str, list[User]]:
 
 
 @transaction.atomic
+def route_leads(leads: Sequence, *, ats: Sequence[datetime] | None = None) -> list[RoutingDecision]:
+    """Assign inbound leads, in order, to the SDRs of the inbound team by round robin (one pool lock)."""
+    from baton.leads.services import leads_assign_from_routing
+
+    if not leads:
+        return []
+    ats = list(ats) if ats is not None else [clock.now()] * len(leads)
+    members = inbound_sdrs()
+    decisions = _pick_many(INBOUND_POOL, members, ats)
+    records = rows_insert(RoutingDecision,
+        [
+            RoutingDecision(lead=lead, kind=RoutingDecision.Kind.LEAD, pool=INBOUND_POOL,
+                            chosen_id=d.chosen_user_id, explanation=d.explanation, decided_at=at)
+            for lead, d, at in zip(leads, decisions, ats, strict=True)
+        ]
+    )  # fmt: skip
+    leads_assign_from_routing(leads, records, ats=ats)
+    return records
+
+
 def route_lead(lead, *, at: datetime | None = None) -> RoutingDecision:
     """Assign an inbound lead to an SDR of the inbound team by round robin."""
-    from baton.leads.services import lead_assign_from_routing
-
-    at = at or clock.now()
-    members = inbound_sdrs()
-    decision = _pick(INBOUND_POOL, members, at)
-    record = RoutingDecision.objects.create(
-        lead=lead,
-        kind=RoutingDecision.Kind.LEAD,
-        pool=INBOUND_POOL,
-        chosen_id=decision.chosen_user_id,
-        explanation=decision.explanation,
-        decided_at=at,
-    )
-    lead_assign_from_routing(lead, record, at=at)
-    return record
+    return route_leads([lead], ats=[at or clock.now()])[0]
 
 
 def route_handoff(lead, *, at: datetime, exclude: Q | None = None) -> RoutingDecision:
