@@ -150,6 +150,15 @@ def cmd_kpi(args) -> int:
     return 0
 
 
+def cmd_import(args) -> int:
+    _setup()
+    _migrate()
+    from baton.imports.commands import run_import
+
+    return run_import(args.file, mapping=args.mapping, dry_run=args.dry_run, assign=args.assign,
+                      username=args.user, as_json=args.json)  # fmt: skip
+
+
 def cmd_demo(args) -> int:
     from baton.demo import run
 
@@ -227,6 +236,20 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--by-rep", action="store_true", help="add per-rep cuts")
     s.add_argument("--format", choices=["table", "json"], default="table")
     s.set_defaults(func=cmd_kpi)
+
+    s = sub.add_parser("import", help="import data files")
+    isub = s.add_subparsers(dest="kind", required=True)
+    i = isub.add_parser("leads", help="import leads from a CSV or XLSX file (all or nothing; rejects listed)")
+    i.add_argument("file")
+    i.add_argument(
+        "--mapping", default="baton", help="a preset (salesforce, hubspot, chinese, baton) or a TOML file"
+    )
+    i.add_argument("--dry-run", action="store_true", help="do everything, then roll back and report")
+    i.add_argument("--assign", choices=["route", "pool"], default="route",
+                   help="route new inbound leads to SDRs (default) or leave them in the public pool")  # fmt: skip
+    i.add_argument("--user", help="import as this user (recorded on the job and the timeline)")
+    i.add_argument("--json", action="store_true", help="print the summary as one JSON object")
+    i.set_defaults(func=cmd_import)
 
     s = sub.add_parser("demo", help="build the reference organisation, simulate a quarter, and serve it")
     s.add_argument("--seed", type=int, default=1)

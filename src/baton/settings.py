@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "baton.pipeline",
     "baton.notifications",
     "baton.analytics",
+    "baton.imports",
     "baton.web",
     "baton.bench",
 ]

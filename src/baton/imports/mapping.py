@@ -707,7 +707,7 @@ _CHINESE = [
     ("勿电", "do_not_call"),
 ]
 
-_PRESETS = {"salesforce": _SALESFORCE, "hubspot": _HUBSPOT, "chinese": _CHINESE}
+_PRESETS = {"baton": [], "salesforce": _SALESFORCE, "hubspot": _HUBSPOT, "chinese": _CHINESE}
 PRESETS = tuple(_PRESETS)
 
 
@@ -717,7 +717,7 @@ def _with_baton_names(columns: list[tuple[str, str]]) -> tuple[tuple[str, str], 
 
 
 def preset(name: str) -> Mapping:
-    """A built-in mapping: "salesforce", "hubspot" or "chinese"."""
+    """A built-in mapping: "baton" (Baton's own field names as headers), "salesforce", "hubspot" or "chinese"."""
     columns = _PRESETS.get(name.strip().lower())
     if columns is None:
         raise MappingError(f'no preset named "{name}"; the presets are: {", ".join(PRESETS)}')

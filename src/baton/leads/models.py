@@ -76,6 +76,10 @@ class Lead(models.Model):
     source_detail = models.CharField(max_length=200, blank=True)
     direction = models.CharField(max_length=10, choices=Direction.choices, default=Direction.INBOUND)
     notes = models.TextField(blank=True)
+    external_id = models.CharField(
+        max_length=200, blank=True, db_index=True, help_text="the lead's id in the system it was imported from"
+    )
+    extra = models.JSONField(default=dict, blank=True, help_text="imported columns Baton has no field for")
 
     status = models.CharField(
         max_length=14, choices=[(s.value, s.value) for s in LeadStatus], default=LeadStatus.NEW
@@ -137,6 +141,8 @@ class LeadEvent(models.Model):
         HANDOFF_OVERDUE = "handoff_overdue", _("Handoff overdue")
         OPPORTUNITY = "opportunity", _("Opportunity")
         CLAIMED = "claimed", _("Claimed from the pool")
+        IMPORTED = "imported", _("Imported")
+        IMPORT_MERGED = "import_merged", _("Updated by an import")
         NOTE = "note", _("Note")
 
     lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="events")

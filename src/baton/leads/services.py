@@ -57,7 +57,7 @@ MAX_LEN = {
 }
 
 
-def capture_clean(data: dict, *, default_region: str = "CN") -> dict:
+def capture_clean(data: dict, *, default_region: str = "CN", require_contact: bool = True) -> dict:
     """Validate and normalise capture input. Raises InvalidInput naming every bad field at once."""
     errors: dict[str, str] = {}
     unknown = sorted(set(data) - set(CAPTURE_FIELDS))
@@ -84,7 +84,7 @@ def capture_clean(data: dict, *, default_region: str = "CN") -> dict:
         clean[key] = value
     if not clean.get("name"):
         errors.setdefault("name", "is required")
-    if not clean.get("email") and not clean.get("phone"):
+    if require_contact and not clean.get("email") and not clean.get("phone"):
         errors.setdefault("email", "an e-mail or a phone number is required")
     if clean.get("email"):
         try:
@@ -285,7 +285,9 @@ def lead_capture(data: dict, *, actor=None, at: datetime | None = None) -> Lead:
     return leads_capture([CaptureRequest(data, actor, at)])[0]
 
 
-def leads_assign_from_routing(leads: Sequence[Lead], decisions: Sequence, *, ats: Sequence[datetime]) -> None:
+def leads_assign_from_routing(
+    leads: Sequence[Lead], decisions: Sequence, *, ats: Sequence[datetime], notify: bool = True
+) -> None:
     """Apply routing decisions: owners, routed times, timeline entries and the SDRs' notifications."""
     events, notes = [], []
     for lead, decision, at in zip(leads, decisions, ats, strict=True):
@@ -308,7 +310,8 @@ def leads_assign_from_routing(leads: Sequence[Lead], decisions: Sequence, *, ats
         )  # fmt: skip
     rows_update(Lead, leads, ["owner", "routed_at"])
     rows_insert(LeadEvent, events)
-    notifications_send(notes)
+    if notify:
+        notifications_send(notes)
 
 
 def lead_assign_from_routing(lead: Lead, decision, *, at: datetime) -> None:

@@ -84,8 +84,12 @@ def regional_aes(region: str) -> tuple[str, list[User]]:
 
 
 @transaction.atomic
-def route_leads(leads: Sequence, *, ats: Sequence[datetime] | None = None) -> list[RoutingDecision]:
-    """Assign inbound leads, in order, to the SDRs of the inbound team by round robin (one pool lock)."""
+def route_leads(
+    leads: Sequence, *, ats: Sequence[datetime] | None = None, notify: bool = True
+) -> list[RoutingDecision]:
+    """Assign inbound leads, in order, to the SDRs of the inbound team by round robin (one pool lock).
+
+    ``notify=False`` leaves the per-lead notifications to the caller (an import sends one summary)."""
     from baton.leads.services import leads_assign_from_routing
 
     if not leads:
@@ -100,7 +104,7 @@ def route_leads(leads: Sequence, *, ats: Sequence[datetime] | None = None) -> li
             for lead, d, at in zip(leads, decisions, ats, strict=True)
         ]
     )  # fmt: skip
-    leads_assign_from_routing(leads, records, ats=ats)
+    leads_assign_from_routing(leads, records, ats=ats, notify=notify)
     return records
 
 

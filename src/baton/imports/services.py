@@ -1,0 +1,344 @@
+"""Lead import: a CSV or XLSX file and a column mapping in; every row imported, merged or rejected.
+
+Semantics (docs/imports.md):
+
+- Every data row ends as exactly one of: **imported** (a new lead), **merged** (it is a lead Baton
+  already has — same external id, e-mail or phone, in the database or earlier in the file — and it
+  filled some of that lead's empty fields), **unchanged** (the same, with nothing new), **rejected**
+  (written to the rejects file with its line number and the reason).
+- All or nothing: the whole file is applied in one transaction. Rejected rows do not stop it; anything
+  else that fails (the file, the database, an interrupt) rolls every row back and the job ends
+  ``failed`` with the reason. A dry run does all the work and rolls back at the end.
+- Re-running the same file creates nothing new: its rows find the leads the first run created.
+"""
+
+import csv
+import hashlib
+import logging
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from itertools import islice
+from pathlib import Path
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from baton import clock
+from baton.core.errors import InvalidInput
+from baton.dbutil import rows_insert, rows_update
+from baton.imports.mapping import RowValueError, load_mapping
+from baton.imports.models import ImportJob
+from baton.imports.reader import Row, open_table
+from baton.leads.models import Lead, LeadEvent
+from baton.leads.services import capture_clean, leads_create
+from baton.notifications.services import NotificationRequest, notifications_send
+from baton.org.models import OrgSettings
+
+log = logging.getLogger(__name__)
+
+BATCH_ROWS = 1000
+ASSIGN_CHOICES = ("route", "pool")
+# Fields an import may fill on a lead it matched, when the lead has none (never overwritten).
+MERGE_FIELDS = ("email", "phone", "company", "title", "industry", "company_size", "city", "region",
+                "website_domain", "source_detail", "notes", "external_id")  # fmt: skip
+Progress = Callable[[int, int], None]  # (rows done, rows expected)
+
+
+class _DryRun(Exception):
+    """Raised at the end of a dry run to roll its transaction back."""
+
+
+@dataclass
+class Item:
+    line: int
+    clean: dict
+    created_at: datetime | None
+    lead: Lead | None = None  # the lead this row became or was merged into
+    matched_by: str = ""
+
+
+@dataclass
+class Counts:
+    rows: int = 0
+    imported: int = 0
+    merged: int = 0
+    unchanged: int = 0
+    rejected: int = 0
+    assigned: dict[int, int] = field(default_factory=dict)  # SDR id → leads routed to them
+
+
+def file_digest(path: Path) -> tuple[str, int]:
+    h = hashlib.sha256()
+    size = 0
+    with path.open("rb") as f:
+        while chunk := f.read(1 << 20):
+            h.update(chunk)
+            size += len(chunk)
+    return h.hexdigest(), size
+
+
+def estimate_rows(path: Path, table) -> int:
+    """Data rows expected, for the progress bar: newlines for CSV (quoted line breaks overcount a little)."""
+    if table.format != "csv":
+        return 0  # unknown: the bar grows with the rows
+    with path.open("rb") as f:
+        lines = sum(chunk.count(b"\n") for chunk in iter(lambda: f.read(1 << 20), b""))
+    return max(0, lines - table.header_line)
+
+
+def _batches(rows: Iterable[Row], size: int) -> Iterator[list[Row]]:
+    it = iter(rows)
+    while batch := list(islice(it, size)):
+        yield batch
+
+
+class RejectsFile:
+    """The rejected rows with their line numbers and reasons, as CSV (UTF-8 with BOM, opens in Excel)."""
+
+    def __init__(self, path: Path, headers: list[str]):
+        self.path = path
+        self.headers = headers
+        self.count = 0
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._file = path.open("w", encoding="utf-8-sig", newline="")
+        self._writer = csv.writer(self._file)
+        self._writer.writerow(["line", "reason", *headers])
+
+    def add(self, line: int, reason: str, values: dict[str, str]) -> None:
+        self.count += 1
+        self._writer.writerow([line, reason, *(values.get(h, "") for h in self.headers)])
+
+    def close(self, keep: bool) -> str:
+        self._file.close()
+        if keep and self.count:
+            return str(self.path)
+        self.path.unlink(missing_ok=True)
+        return ""
+
+
+def parse_created_at(text: str, now: datetime) -> datetime:
+    """An ISO date or date-time (also with '/' or a space); naive values are in the server's time zone."""
+    value = text.strip().replace("/", "-")
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        raise ValueError(f"created_at: {text!r} is not a date (expected e.g. 2026-03-01 or 2026-03-01 09:30)")
+    if timezone.is_naive(parsed):
+        parsed = timezone.make_aware(parsed)
+    if parsed > now:
+        raise ValueError(f"created_at: {text!r} is in the future")
+    return parsed
+
+
+def import_leads(
+    path: str | Path,
+    *,
+    mapping: str | Path,
+    actor=None,
+    dry_run: bool = False,
+    assign: str = "route",
+    progress: Progress | None = None,
+) -> ImportJob:
+    """Import a lead file (see the module docstring for the semantics). Returns the finished job.
+
+    Raises InvalidInput (nothing is created, not even a job) when the file, the mapping or the options
+    cannot be used at all: unreadable file, unknown mapping, no name column, an unknown option.
+    """
+    path = Path(path)
+    if assign not in ASSIGN_CHOICES:
+        raise InvalidInput(f"unknown assignment {assign!r}; expected one of {', '.join(ASSIGN_CHOICES)}")
+    table = open_table(path)
+    rules = load_mapping(mapping)
+    plan = rules.apply(table.headers)
+    if "name" in plan.missing or ("contact" in plan.missing and rules.require_contact):
+        raise InvalidInput("this file cannot be imported with this mapping: " + "; ".join(plan.warnings))
+    digest, size = file_digest(path)
+    started = time.perf_counter()
+    now = clock.now()
+    job = ImportJob.objects.create(
+        file_name=path.name, file_digest=digest, file_size=size, mapping_name=rules.name, dry_run=dry_run,
+        options={"assign": assign}, warnings=plan.warnings, created_by=actor, started_at=now,
+    )  # fmt: skip
+    previous = ImportJob.objects.filter(file_digest=digest, status=ImportJob.Status.DONE).exclude(pk=job.pk)
+    if first := previous.order_by("started_at").first():
+        job.warnings = [
+            *job.warnings,
+            f"this file was imported before (import {first.pk}); its rows are matched",
+        ]
+    rejects = RejectsFile(
+        Path(settings.DATA_DIR) / "imports" / f"import-{job.pk}-rejects.csv", table.headers
+    )
+    expected = estimate_rows(path, table)
+    counts = Counts()
+    status, error = ImportJob.Status.DONE, ""
+    try:
+        with transaction.atomic():
+            region = OrgSettings.get().default_phone_region
+            for batch in _batches(table.rows(), BATCH_ROWS):
+                _import_batch(batch, plan, rules, rejects, counts, job, actor, now, region, assign)
+                if progress:
+                    progress(counts.rows, max(expected, counts.rows))
+            _notify_assigned(counts, job, now)
+            if dry_run:
+                raise _DryRun
+    except _DryRun:
+        status = ImportJob.Status.DRY_RUN
+    except Exception as exc:  # anything: the transaction is rolled back, the job records why
+        log.exception("import %s failed; rolled back", job.pk)
+        status, error = ImportJob.Status.FAILED, f"{type(exc).__name__}: {exc}"
+    except KeyboardInterrupt:
+        status, error = ImportJob.Status.FAILED, "interrupted"
+        _finish(job, counts, status, error, rejects, started)
+        raise
+    return _finish(job, counts, status, error, rejects, started)
+
+
+def _finish(job: ImportJob, counts: Counts, status: str, error: str, rejects: RejectsFile, started: float):
+    job.status, job.error = status, error
+    job.rows, job.imported, job.merged = counts.rows, counts.imported, counts.merged
+    job.unchanged, job.rejected = counts.unchanged, counts.rejected
+    job.rejects_file = rejects.close(keep=status != ImportJob.Status.FAILED)
+    job.finished_at = clock.now()
+    job.seconds = round(time.perf_counter() - started, 3)
+    job.save()
+    return job
+
+
+def _import_batch(batch, plan, rules, rejects, counts, job, actor, now, region, assign) -> None:
+    items: list[Item] = []
+    for row in batch:
+        counts.rows += 1
+        if row.problem is not None:
+            rejects.add(row.line, row.problem.reason, row.values)
+            continue
+        try:
+            capture = plan.row(row.values)
+            reasons = plan.row_problems(capture)
+            if reasons:
+                raise ValueError("; ".join(reasons))
+            external_id = capture.pop("external_id", "")
+            extra = capture.pop("extra", {})
+            for flag in ("do_not_email", "do_not_call"):
+                if flag in capture:
+                    extra[flag] = capture.pop(flag)
+            if "status" in capture:
+                extra["status"] = capture.pop("status")
+            created_at = capture.pop("created_at", None)
+            created = parse_created_at(created_at, now) if created_at else None
+            clean = capture_clean(capture, default_region=region, require_contact=rules.require_contact)
+        except RowValueError as exc:
+            rejects.add(row.line, "; ".join(exc.reasons), row.values)
+            continue
+        except InvalidInput as exc:
+            rejects.add(row.line, exc.message.removeprefix("the lead is not valid: "), row.values)
+            continue
+        except ValueError as exc:
+            rejects.add(row.line, str(exc), row.values)
+            continue
+        clean["external_id"], clean["extra"] = external_id[:200], extra
+        items.append(Item(row.line, clean, created))
+    counts.rejected = rejects.count
+    if items:
+        _match(items)
+        _apply(items, counts, job, actor, now, assign)
+
+
+def _keys(clean: dict) -> list[tuple[str, str]]:
+    return [(k, clean[k]) for k in ("external_id", "email", "phone") if clean.get(k)]
+
+
+def _match(items: list[Item]) -> None:
+    """Find each row's lead: same external id, e-mail or phone (in that order), in the database or
+    earlier in this batch (earlier batches are in the database: same transaction). One query per key."""
+    wanted = {k: {it.clean[k] for it in items if it.clean.get(k)} for k in ("external_id", "email", "phone")}
+    found: dict[tuple[str, str], Lead] = {}
+    for key, values in wanted.items():
+        if not values:
+            continue
+        for lead in Lead.objects.filter(**{f"{key}__in": list(values)}).order_by("-pk"):
+            found[(key, getattr(lead, key))] = lead  # descending: the oldest lead wins
+    first_in_batch: dict[tuple[str, str], Item] = {}
+    for it in items:
+        for key in _keys(it.clean):
+            if key in found:
+                it.lead, it.matched_by = found[key], key[0]
+                break
+            if key in first_in_batch:
+                it.matched_by = key[0]
+                it.lead = first_in_batch[key]  # type: ignore[assignment]  # resolved in _apply
+                break
+        if it.lead is None:
+            for key in _keys(it.clean):
+                first_in_batch.setdefault(key, it)
+
+
+def _apply(items: list[Item], counts: Counts, job: ImportJob, actor, now: datetime, assign: str) -> None:
+    from baton.routing.services import route_leads
+    from baton.scoring.services import leads_score
+
+    new = [it for it in items if it.lead is None]
+    created = leads_create(
+        [it.clean for it in new], actors=[actor] * len(new), ats=[it.created_at or now for it in new]
+    )
+    for it, lead in zip(new, created, strict=True):
+        it.lead = lead
+    counts.imported += len(new)
+    events = [LeadEvent(lead=it.lead, kind=LeadEvent.Kind.IMPORTED, occurred_at=now, actor=actor,
+                        data={"import_id": job.pk, "line": it.line, "file": job.file_name})
+              for it in new]  # fmt: skip
+    changed: dict[int, Lead] = {}
+    new_rows = {id(it) for it in new}
+    for it in items:
+        if id(it) in new_rows:
+            continue
+        target = it.lead.lead if isinstance(it.lead, Item) else it.lead
+        filled = _fill_empty(target, it.clean)
+        if filled:
+            counts.merged += 1
+            changed[target.pk] = target
+            events.append(
+                LeadEvent(lead=target, kind=LeadEvent.Kind.IMPORT_MERGED, occurred_at=now, actor=actor,
+                          data={"import_id": job.pk, "line": it.line, "matched_by": it.matched_by,
+                                "filled": filled})
+            )  # fmt: skip
+        else:
+            counts.unchanged += 1
+    rows_update(Lead, list(changed.values()), [*MERGE_FIELDS, "extra"])
+    rows_insert(LeadEvent, events)
+    if created:
+        leads_score(created, trigger="imported", ats=[now] * len(created))
+        inbound = [lead for lead in created if lead.direction == Lead.Direction.INBOUND]
+        if assign == "route" and inbound:
+            for decision in route_leads(inbound, ats=[now] * len(inbound), notify=False):
+                if decision.chosen_id is not None:
+                    counts.assigned[decision.chosen_id] = counts.assigned.get(decision.chosen_id, 0) + 1
+        else:
+            for lead in created:
+                lead.routed_at = now  # decided: they wait in the public pool, the sweep leaves them there
+            rows_update(Lead, created, ["routed_at"])
+
+
+def _fill_empty(lead: Lead, clean: dict) -> list[str]:
+    filled = []
+    for name in MERGE_FIELDS:
+        value = clean.get(name)
+        if value not in (None, "") and getattr(lead, name) in (None, ""):
+            setattr(lead, name, value)
+            filled.append(name)
+    extra = clean.get("extra") or {}
+    new_keys = {k: v for k, v in extra.items() if k not in lead.extra}
+    if new_keys:
+        lead.extra = {**lead.extra, **new_keys}
+        filled.append("extra")
+    return filled
+
+
+def _notify_assigned(counts: Counts, job: ImportJob, now: datetime) -> None:
+    notifications_send(
+        [NotificationRequest(user_id, "leads_imported", {"count": n, "file": job.file_name},
+                             link="/queue/", at=now)
+         for user_id, n in sorted(counts.assigned.items())]
+    )  # fmt: skip

@@ -1,0 +1,164 @@
+"""The importer: every row accounted for, all or nothing, idempotent, routed in bulk."""
+
+import csv
+from collections import Counter
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from baton import clock
+from baton.core.errors import InvalidInput
+from baton.imports import services
+from baton.imports.models import ImportJob
+from baton.imports.services import import_leads
+from baton.leads.models import Lead, LeadEvent
+from baton.notifications.models import Notification
+from baton.org.services import team_create, user_create
+
+NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+HEADER = ["name", "email", "phone", "company", "title", "source", "external_id", "created_at"]
+
+
+@pytest.fixture(autouse=True)
+def _now():
+    clock.set_frozen(NOW)
+    yield
+    clock.set_frozen(None)
+
+
+def write_csv(path: Path, rows: list[list[str]], header=HEADER, encoding="utf-8") -> Path:
+    with path.open("w", encoding=encoding, newline="") as f:
+        w = csv.writer(f)
+        w.writerow(header)
+        w.writerows(rows)
+    return path
+
+
+def good(i: int, **over) -> list[str]:
+    row = {"name": f"Person {i}", "email": f"p{i}@firm{i % 3}.com", "phone": "", "company": f"Firm {i % 3}",
+           "title": "CTO", "source": "seo", "external_id": f"X{i}", "created_at": "2026-01-15"}  # fmt: skip
+    row.update(over)
+    return [row[h] for h in HEADER]
+
+
+def rejects(job: ImportJob) -> list[dict]:
+    with open(job.rejects_file, encoding="utf-8-sig", newline="") as f:
+        return list(csv.DictReader(f))
+
+
+@pytest.mark.django_db
+def test_every_row_is_imported_or_rejected_with_its_line_and_reason(tmp_path):
+    path = write_csv(tmp_path / "leads.csv", [
+        good(1), good(2, email="not an e-mail"), good(3, name=""), good(4, created_at="2027-01-01"),
+        good(5, source="carrier pigeon"), good(6, created_at="yesterday"), good(7),
+    ])  # fmt: skip
+    job = import_leads(path, mapping="baton", assign="pool")
+    assert (job.status, job.rows, job.imported, job.rejected) == ("done", 7, 3, 4)
+    lines = {int(r["line"]): r["reason"] for r in rejects(job)}
+    assert set(lines) == {3, 4, 5, 7}
+    assert "email" in lines[3] and "no name" in lines[4]
+    assert "in the future" in lines[5] and "not a date" in lines[7]
+    assert rejects(job)[0]["email"] == "not an e-mail"  # the original values travel with the reason
+    lead = Lead.objects.get(external_id="X1")
+    assert lead.created_at == datetime(2026, 1, 15, tzinfo=lead.created_at.tzinfo)
+    assert lead.routed_at == NOW and lead.owner_id is None  # pool
+    assert Lead.objects.get(external_id="X5").source == "other"  # unknown source: kept as detail
+    assert Lead.objects.get(external_id="X5").source_detail == "carrier pigeon"
+    assert LeadEvent.objects.filter(kind="imported").count() == 3
+
+
+@pytest.mark.django_db
+def test_running_the_same_file_again_creates_nothing_and_new_facts_merge(tmp_path):
+    path = write_csv(tmp_path / "a.csv", [good(i) for i in range(5)])
+    first = import_leads(path, mapping="baton", assign="pool")
+    again = import_leads(path, mapping="baton", assign="pool")
+    assert (first.imported, again.imported, again.unchanged) == (5, 0, 5)
+    assert any("imported before" in w for w in again.warnings)
+    # Same people found by e-mail (no external id), with a phone number they did not have.
+    richer = write_csv(tmp_path / "b.csv", [good(i, external_id="", phone="13800138000") for i in range(5)])
+    merged = import_leads(richer, mapping="baton", assign="pool")
+    assert (merged.imported, merged.merged) == (0, 5)
+    assert set(Lead.objects.values_list("phone", flat=True)) == {"+8613800138000"}
+    event = LeadEvent.objects.filter(kind="import_merged").first()
+    assert event.data["matched_by"] == "email" and event.data["filled"] == ["phone"]
+    assert Lead.objects.count() == 5
+
+
+@pytest.mark.django_db
+def test_duplicates_inside_one_file_become_one_lead(tmp_path):
+    path = write_csv(
+        tmp_path / "d.csv", [good(1, external_id=""), good(1, external_id="", title="", phone="13800138000")]
+    )
+    job = import_leads(path, mapping="baton", assign="pool")
+    assert (job.imported, job.merged) == (1, 1)
+    assert Lead.objects.get().phone == "+8613800138000"
+
+
+@pytest.mark.django_db
+def test_a_dry_run_keeps_nothing_but_reports_everything(tmp_path):
+    path = write_csv(tmp_path / "d.csv", [good(1), good(2, email="bad")])
+    job = import_leads(path, mapping="baton", dry_run=True)
+    assert (job.status, job.imported, job.rejected) == ("dry_run", 1, 1)
+    assert Lead.objects.count() == 0 and LeadEvent.objects.count() == 0
+    assert len(rejects(job)) == 1
+
+
+@pytest.mark.django_db
+def test_a_failure_half_way_rolls_back_every_row(tmp_path, monkeypatch):
+    monkeypatch.setattr(services, "BATCH_ROWS", 2)
+    calls = Counter()
+    real = services._apply
+
+    def failing(items, *args, **kwargs):
+        calls["batches"] += 1
+        if calls["batches"] == 2:
+            raise OSError("disk full")
+        return real(items, *args, **kwargs)
+
+    monkeypatch.setattr(services, "_apply", failing)
+    path = write_csv(tmp_path / "f.csv", [good(i) for i in range(5)] + [good(9, email="bad")])
+    job = import_leads(path, mapping="baton", assign="pool")
+    assert job.status == "failed" and "disk full" in job.error
+    assert Lead.objects.count() == 0 and job.rejects_file == ""
+    assert ImportJob.objects.get(pk=job.pk).status == "failed"
+
+
+@pytest.mark.django_db
+def test_new_leads_are_routed_round_robin_with_one_summary_per_sdr(tmp_path):
+    team = team_create("Inbound", "sdr_inbound")
+    sdrs = [user_create(f"sdr{i}", None, roles=["sdr_inbound"], team=team) for i in range(3)]
+    path = write_csv(tmp_path / "r.csv", [good(i) for i in range(9)])
+    job = import_leads(path, mapping="baton")
+    assert job.imported == 9
+    assert Counter(Lead.objects.values_list("owner_id", flat=True)) == {s.pk: 3 for s in sdrs}
+    notes = Notification.objects.filter(verb="leads_imported")
+    assert sorted((n.user_id, n.params["count"]) for n in notes) == [(s.pk, 3) for s in sdrs]
+    assert not Notification.objects.filter(verb="lead_assigned").exists()
+
+
+@pytest.mark.django_db
+def test_chinese_headers_in_gbk(tmp_path):
+    header = ["姓名", "公司", "职位", "手机", "邮箱", "来源"]
+    path = write_csv(tmp_path / "cn.csv", [["王伟", "上海某某科技有限公司", "销售总监", "13800138000", "ww@mou.cn", "官网"]],
+                     header=header, encoding="gbk")  # fmt: skip
+    job = import_leads(path, mapping="chinese", assign="pool")
+    assert (job.imported, job.rejected) == (1, 0)
+    lead = Lead.objects.get()
+    assert (lead.name, lead.phone, lead.title) == ("王伟", "+8613800138000", "销售总监")
+
+
+@pytest.mark.django_db
+def test_unusable_files_and_mappings_are_refused_before_anything_starts(tmp_path):
+    empty = tmp_path / "empty.csv"
+    empty.write_text("")
+    with pytest.raises(InvalidInput, match="empty"):
+        import_leads(empty, mapping="baton")
+    no_name = write_csv(tmp_path / "n.csv", [["x@y.com"]], header=["email"])
+    with pytest.raises(InvalidInput, match="name"):
+        import_leads(no_name, mapping="baton")
+    with pytest.raises(InvalidInput, match="preset"):
+        import_leads(write_csv(tmp_path / "ok.csv", [good(1)]), mapping="no-such-mapping")
+    with pytest.raises(InvalidInput, match="assignment"):
+        import_leads(write_csv(tmp_path / "ok2.csv", [good(1)]), mapping="baton", assign="everyone")
+    assert ImportJob.objects.count() == 0
