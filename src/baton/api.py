@@ -74,6 +74,7 @@ def _mount() -> None:
     from baton.analytics.api import router as kpis
     from baton.handoffs.api import lead_router as qualification
     from baton.handoffs.api import router as handoffs
+    from baton.imports.api import router as imports
     from baton.leads.api import forms_router
     from baton.leads.api import router as leads
     from baton.notifications.api import router as notifications
@@ -86,6 +87,7 @@ def _mount() -> None:
     api.add_router("/handoffs", handoffs)
     api.add_router("/", pipeline)
     api.add_router("/kpis", kpis)
+    api.add_router("/imports", imports)
     api.add_router("/notifications", notifications)
     api.add_router("/", org)
     if os.environ.get("BATON_BENCH_ENDPOINTS") == "1":

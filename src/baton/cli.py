@@ -170,6 +170,10 @@ def cmd_bench(args) -> int:
 
     if args.what == "capture":
         result = run_capture(n=args.n, clients=args.clients)
+    elif args.what == "import":
+        from baton.bench.imports import run_import_bench
+
+        result = run_import_bench(args.rows)
     else:  # argparse restricts the choices
         raise AssertionError(args.what)
     if args.json:
@@ -264,9 +268,12 @@ def build_parser() -> argparse.ArgumentParser:
     s.set_defaults(func=cmd_demo)
 
     s = sub.add_parser("bench", help="benchmarks")
-    s.add_argument("what", choices=["capture"])
+    s.add_argument("what", choices=["capture", "import"])
     s.add_argument("--n", type=int, default=2000)
     s.add_argument("--clients", type=int, default=1)
+    s.add_argument(
+        "--rows", type=int, default=100_000, help="import: rows in the file (and leads already held)"
+    )
     s.add_argument("--json", action="store_true")
     s.set_defaults(func=cmd_bench)
     return p

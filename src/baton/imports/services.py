@@ -168,9 +168,7 @@ def import_leads(
             *job.warnings,
             f"this file was imported before (import {first.pk}); its rows are matched",
         ]
-    rejects = RejectsFile(
-        Path(settings.DATA_DIR) / "imports" / f"import-{job.pk}-rejects.csv", table.headers
-    )
+    rejects = RejectsFile(Path(settings.DATA_DIR) / "imports" / f"import-{job.pk}-rejects.csv", table.headers)
     expected = estimate_rows(path, table)
     counts = Counts()
     status, error = ImportJob.Status.DONE, ""

@@ -227,12 +227,16 @@ class CaptureRequest:
     at: datetime | None = None
 
 
+MAX_LISTED = 10  # items named in a batch error's message; details holds them all
+
+
 def _invalid_batch(errors: dict[int, InvalidInput], total: int) -> InvalidInput:
     if total == 1:
         return errors[0]
     return InvalidInput(
         f"{len(errors)} of {total} items are not valid, nothing was stored: "
-        + "; ".join(f"item {i}: {exc.message}" for i, exc in errors.items()),
+        + "; ".join(f"item {i}: {exc.message}" for i, exc in list(errors.items())[:MAX_LISTED])
+        + (f"; and {len(errors) - MAX_LISTED} more (see details)" if len(errors) > MAX_LISTED else ""),
         details={"items": {str(i): exc.details for i, exc in errors.items()}},
     )
 

@@ -1,0 +1,174 @@
+"""`baton bench import --rows N`: the importer against a raw bulk insert of the same rows.
+
+On a fresh database (temporary SQLite folder, or a new database on DATABASE_URL's server) it
+generates N realistic leads as a CSV file (a tenth of them people the database already has, a fifth
+at companies it already knows, 2% unusable), fills the database with N other leads first, then:
+
+- floor: a raw bulk insert (``executemany`` in one transaction) of the file's N rows into the leads
+  table itself, indexes and all, rolled back afterwards — no validation, no matching, no scoring,
+  no routing, no timeline;
+- import: ``import_leads`` of the file with everything on (normalisation, duplicate matching,
+  account matching, scoring, round-robin routing, rejects file).
+
+Prints rows, seconds, leads_per_s, floor_rows_per_s, ratio (= leads_per_s / floor_rows_per_s) and the
+process's peak memory. The measured process runs in a subprocess so the parent's memory is not counted.
+"""
+
+import csv
+import json
+import os
+import random
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from baton.bench.capture import _fresh_database
+
+HEADER = ["name", "email", "phone", "company", "title", "industry", "company_size", "city", "source"]
+TITLES = [
+    "CEO",
+    "CTO",
+    "销售总监",
+    "市场经理",
+    "IT Manager",
+    "Head of Sales",
+    "工程师",
+    "VP of Sales",
+    "采购经理",
+]
+INDUSTRIES = ["software", "manufacturing", "retail", "finance", "healthcare", "education", "logistics"]
+CITIES = ["上海", "北京", "深圳", "杭州", "成都", "Singapore", "Hong Kong"]
+SOURCES = ["seo", "sem", "trial_signup", "webinar_learning", "event_summit", "content_whitepaper", "chat"]
+SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗"
+GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂"
+
+
+def run_import_bench(rows: int) -> dict:
+    if rows < 10:
+        raise ValueError("--rows must be at least 10")
+    with _fresh_database() as env:
+        out = subprocess.run(
+            [sys.executable, "-m", "baton.bench.imports", str(rows)],
+            env={**env, "DJANGO_SETTINGS_MODULE": "baton.settings"},
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+    if out.returncode != 0:
+        raise RuntimeError(f"the import benchmark failed:\n{out.stderr[-4000:]}")
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def _person(r: random.Random, i: int, company: tuple[str, str]) -> list[str]:
+    name = r.choice(SURNAMES) + r.choice(GIVEN) + (r.choice(GIVEN) if r.random() < 0.5 else "")
+    return [name, f"u{i}@{company[1]}", f"1{r.choice('3589')}{r.randrange(10**9):09d}", company[0],
+            r.choice(TITLES), r.choice(INDUSTRIES), str(r.choice([20, 80, 300, 1200, 5000])), r.choice(CITIES),
+            r.choice(SOURCES)]  # fmt: skip
+
+
+def _companies(r: random.Random, n: int, tag: str) -> list[tuple[str, str]]:
+    return [(f"{tag}{k}科技有限公司" if k % 2 else f"{tag.upper()} Corp {k} Ltd", f"{tag}{k}.example.cn")
+            for k in range(n)]  # fmt: skip
+
+
+class _RollBack(Exception):
+    pass
+
+
+def _measure(rows: int) -> dict:
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection, transaction
+    from django.utils import timezone
+
+    from baton.dbutil import rows_insert
+    from baton.imports.services import import_leads
+    from baton.leads.models import Lead
+    from baton.leads.services import CaptureRequest, leads_capture
+    from baton.org.services import team_create, user_create
+
+    call_command("migrate", interactive=False, verbosity=0)
+    team = team_create("Inbound", "sdr_inbound")
+    for i in range(5):
+        user_create(f"sdr{i}", None, roles=["sdr_inbound"], team=team)
+    r = random.Random(7)
+    known = _companies(r, max(1, rows // 20), "k")
+    # The database already holds N leads: the first 2,000 through the capture service (they make the
+    # known accounts), the rest as rows (a benchmark's set-up, not the thing measured).
+    existing = [_person(r, i, r.choice(known)) for i in range(rows)]
+    with transaction.atomic():
+        head = existing[: min(2000, rows)]
+        leads_capture([CaptureRequest({**dict(zip(HEADER, row, strict=True)), "company_size": int(row[6])})
+                       for row in head])  # fmt: skip
+        now = timezone.now()
+        rest = [Lead(name=row[0], email=row[1], phone="+86" + row[2], company=row[3], title=row[4],
+                     source=row[8], created_at=now, status_changed_at=now, routed_at=now)
+                for row in existing[len(head):]]  # fmt: skip
+        for k in range(0, len(rest), 5000):
+            rows_insert(Lead, rest[k : k + 5000])
+    new_companies = _companies(r, max(1, rows // 8), "n")
+    tmp = Path(tempfile.mkdtemp(prefix="baton-bench-import-"))
+    path = tmp / "leads.csv"
+    with path.open("w", encoding="utf-8", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(HEADER)
+        for i in range(rows):
+            x = r.random()
+            if x < 0.10:
+                row = list(r.choice(existing))  # a person Baton already has (same e-mail)
+            elif x < 0.12:
+                row = _person(r, rows + i, r.choice(new_companies))
+                row[1], row[2] = "not-an-email", ""  # unusable: rejected with its reason
+            else:
+                company = r.choice(known) if x < 0.32 else r.choice(new_companies)
+                row = _person(r, rows + i, company)
+            w.writerow(row)
+    # Floor: the same rows, raw, into the leads table itself (its indexes included), then rolled back.
+    with open(path, encoding="utf-8", newline="") as f:
+        data = list(csv.reader(f))[1:]
+    now = timezone.now()
+    fixed = {"region": "", "website_domain": "", "source_detail": "", "direction": "inbound", "notes": "",
+             "external_id": "", "extra": "{}", "status": "new", "cycle": 1, "mql_in_cycle": False,
+             "disqualified_reason": "", "score": 0, "fit_score": 0, "engagement_score": 0, "grade": "",
+             "created_at": now, "status_changed_at": now}  # fmt: skip
+    cols = [*HEADER, *fixed]
+    sql = f"INSERT INTO leads_lead ({', '.join(cols)}) VALUES ({', '.join(['%s'] * len(cols))})"  # noqa: S608
+    values = [(*row[:6], int(row[6]) if row[6] else None, *row[7:], *fixed.values()) for row in data]
+    started = time.perf_counter()
+    try:
+        with transaction.atomic(), connection.cursor() as cur:
+            cur.executemany(sql, values)
+            floor_seconds = time.perf_counter() - started
+            raise _RollBack
+    except _RollBack:
+        pass
+    del data
+    started = time.perf_counter()
+    job = import_leads(path, mapping="baton", assign="route")
+    seconds = time.perf_counter() - started
+    leads_per_s = rows / seconds
+    floor_rows_per_s = rows / floor_seconds
+    return {
+        "db": connection.vendor,
+        "rows": rows,
+        "seconds": round(seconds, 2),
+        "leads_per_s": round(leads_per_s, 1),
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        "floor_rows_per_s": round(floor_rows_per_s, 1),
+        "ratio": round(leads_per_s / floor_rows_per_s, 4),
+        "status": job.status,
+        "imported": job.imported,
+        "merged": job.merged + job.unchanged,
+        "rejected": job.rejected,
+        "existing_leads": rows,
+    }
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "baton.settings")
+    print(json.dumps(_measure(int(sys.argv[1]))))
