@@ -77,7 +77,10 @@ class Lead(models.Model):
     direction = models.CharField(max_length=10, choices=Direction.choices, default=Direction.INBOUND)
     notes = models.TextField(blank=True)
     external_id = models.CharField(
-        max_length=200, blank=True, db_index=True, help_text="the lead's id in the system it was imported from"
+        max_length=200,
+        blank=True,
+        db_index=True,
+        help_text="the lead's id in the system it was imported from",
     )
     extra = models.JSONField(default=dict, blank=True, help_text="imported columns Baton has no field for")
 
