@@ -72,6 +72,7 @@ def _http_error(request, exc: HttpError):
 
 def _mount() -> None:
     from baton.analytics.api import router as kpis
+    from baton.consent.api import router as consent
     from baton.handoffs.api import lead_router as qualification
     from baton.handoffs.api import router as handoffs
     from baton.imports.api import router as imports
@@ -90,6 +91,7 @@ def _mount() -> None:
     api.add_router("/imports", imports)
     api.add_router("/notifications", notifications)
     api.add_router("/", org)
+    api.add_router("/consent", consent)
     if os.environ.get("BATON_BENCH_ENDPOINTS") == "1":
         from baton.bench.api import router as bench
 

@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "baton.notifications",
     "baton.analytics",
     "baton.imports",
+    "baton.consent",
     "baton.web",
     "baton.bench",
 ]

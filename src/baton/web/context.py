@@ -18,6 +18,8 @@ def nav_items(user) -> list[dict]:
     items.append({"key": "leads", "url": "/leads/", "label": _("Leads")})
     items.append({"key": "pipeline", "url": "/pipeline/", "label": _("Pipeline")})
     items.append({"key": "dashboard", "url": "/dashboard/", "label": _("Dashboard")})
+    if admin:
+        items.append({"key": "consent", "url": "/settings/consent/", "label": _("Do not contact")})
     if admin and user.is_staff:
         items.append({"key": "settings", "url": "/admin/", "label": _("Settings")})
     return items

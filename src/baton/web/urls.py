@@ -2,6 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from baton.analytics import views as analytics
+from baton.consent import views as consent
 from baton.handoffs import views as handoffs
 from baton.leads import views as leads
 from baton.notifications import views as notifications
@@ -28,6 +29,8 @@ urlpatterns = [
     path("leads/<int:lead_id>/disqualify/", leads.disqualify, name="disqualify"),
     path("leads/<int:lead_id>/qualification/", handoffs.qualification_save, name="qualification"),
     path("leads/<int:lead_id>/handoff/", handoffs.handoff_new, name="handoff_create"),
+    path("leads/<int:lead_id>/consent/", consent.lead_panel, name="consent_lead_panel"),
+    path("leads/<int:lead_id>/consent/opt-out/", consent.lead_opt_out, name="consent_lead_opt_out"),
     # AE
     path("inbox/", handoffs.inbox, name="inbox"),
     path("inbox/rows/", handoffs.inbox_rows, name="inbox_rows"),
@@ -40,10 +43,21 @@ urlpatterns = [
     path("pipeline/<int:opp_id>/move/", pipeline.move, name="opportunity_move"),
     # Managers
     path("dashboard/", analytics.dashboard, name="dashboard"),
+    # Sales ops: do not contact
+    path("settings/consent/", consent.settings_page, name="consent_settings"),
+    path("settings/consent/suppressions/", consent.suppression_add, name="consent_suppress"),
+    path(
+        "settings/consent/suppressions/<int:suppression_id>/remove/",
+        consent.suppression_remove,
+        name="consent_unsuppress",
+    ),  # fmt: skip
+    path("settings/consent/opt-in/", consent.settings_save, name="consent_settings_save"),
     # Everyone
     path("notifications/", notifications.notification_list, name="notifications"),
     path("notifications/read-all/", notifications.read_all, name="notifications_read_all"),
     path(
         "notifications/<int:notification_id>/open/", notifications.open_notification, name="notification_open"
     ),
+    # Public: the unsubscribe link of a message (no sign-in; rate-limited)
+    path("unsubscribe/<str:token>/", consent.unsubscribe, name="unsubscribe"),
 ]
