@@ -159,10 +159,11 @@ def test_the_relay_from_capture_to_the_dashboard(server, chromium_path, tmp_path
             shot("lead-page")
 
             # 4. Log the first call.
-            page.get_by_label("Channel").select_option("call")
-            page.get_by_label("Outcome").select_option("connected")
-            page.get_by_label("Duration (min)").fill("6")
-            page.get_by_label("Notes", exact=True).fill("Pilot for two plants; budget approved")
+            touch_form = page.get_by_role("form", name="Log a touch")
+            touch_form.get_by_label("Channel").select_option("call")
+            touch_form.get_by_label("Outcome").select_option("connected")
+            touch_form.get_by_label("Duration (min)").fill("6")
+            touch_form.get_by_label("Notes", exact=True).fill("Pilot for two plants; budget approved")
             page.get_by_role("button", name="Log touch").click()
             expect(page.locator("#touch-card table")).to_contain_text("Pilot for two plants")
             expect(page.locator("#lead-body h1 .badge")).to_have_text("Working")
