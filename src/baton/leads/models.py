@@ -83,6 +83,14 @@ class Lead(models.Model):
         help_text="the lead's id in the system it was imported from",
     )
     extra = models.JSONField(default=dict, blank=True, help_text="imported columns Baton has no field for")
+    merged_into = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="merged_leads",
+        help_text="set when this lead was a duplicate merged into another (the survivor)",
+    )
 
     status = models.CharField(
         max_length=14, choices=[(s.value, s.value) for s in LeadStatus], default=LeadStatus.NEW
@@ -146,6 +154,11 @@ class LeadEvent(models.Model):
         CLAIMED = "claimed", _("Claimed from the pool")
         IMPORTED = "imported", _("Imported")
         IMPORT_MERGED = "import_merged", _("Updated by an import")
+        MERGED = "merged", _("Duplicate merged in")
+        BEHAVIOUR = "behaviour", _("Behaviour")
+        TAGGED = "tagged", _("Tags changed")
+        ENRICHED = "enriched", _("Enriched")
+        RECYCLED = "recycled", _("Returned to the pool")
         NOTE = "note", _("Note")
 
     lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="events")
