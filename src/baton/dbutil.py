@@ -1,5 +1,7 @@
 """Small helpers for bulk writes, so that bulk paths never issue a query per row."""
 
+import functools
+import json
 from collections.abc import Iterable, Sequence
 
 from django.db import connection, models
@@ -51,6 +53,34 @@ def chunks(items: Sequence, size: int = BATCH):
         yield items[i : i + size]
 
 
+_AS_IS = (
+    models.CharField, models.TextField, models.IntegerField, models.BooleanField, models.ForeignKey,
+    models.FloatField,
+)  # fmt: skip
+
+
+def _identity(value):
+    return value
+
+
+def _prep(field: models.Field):
+    """A fast value → database parameter converter for one field.
+
+    Strings, numbers, booleans and foreign-key ids pass through as they are (what the field's own
+    conversion returns for values of the right type); date-times go through the backend's adapter
+    (memoised: bulk rows repeat the same instants); JSON on SQLite is ``json.dumps`` (what Django's
+    adapter does); everything else through the field's full ``get_db_prep_save``.
+    """
+    if isinstance(field, _AS_IS):
+        return _identity
+    if isinstance(field, models.DateTimeField):
+        adapt = functools.lru_cache(maxsize=8192)(connection.ops.adapt_datetimefield_value)
+        return lambda value: None if value is None else adapt(value)
+    if isinstance(field, models.JSONField) and connection.vendor == "sqlite" and field.encoder is None:
+        return json.dumps
+    return lambda value: field.get_db_prep_save(value, connection)
+
+
 def rows_insert(model: type[models.Model], objs: Sequence[models.Model]) -> list[models.Model]:
     """Insert unsaved objects, 500 rows per statement, and set their primary keys (RETURNING).
 
@@ -66,12 +96,51 @@ def rows_insert(model: type[models.Model], objs: Sequence[models.Model]) -> list
     head = f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES "  # noqa: S608 (identifiers from metadata)
     row = "(" + ", ".join(["%s"] * len(fields)) + ")"
     tail = f" RETURNING {quote(meta.pk.column)}"
-    preps = [(f.attname, f.get_db_prep_save) for f in fields]
+    preps = [(f.attname, _prep(f)) for f in fields]
     with connection.cursor() as cursor:
         for part in chunks(objs, max(1, min(BATCH, 30000 // len(fields)))):
-            params = [prep(getattr(obj, attname), connection) for obj in part for attname, prep in preps]
+            params = [prep(getattr(obj, attname)) for obj in part for attname, prep in preps]
             cursor.execute(head + ", ".join([row] * len(part)) + tail, params)
             for obj, (pk,) in zip(part, cursor.fetchall(), strict=True):
                 obj.pk = pk
                 obj._state.adding, obj._state.db = False, connection.alias
     return list(objs)
+
+
+def rows_insert_values(
+    model: type[models.Model], columns: Sequence[str], rows: Sequence[tuple], *, returning: bool = True
+) -> list[int]:
+    """Insert plain tuples (values for ``columns``, by attname; the model's other fields get their
+    defaults) without building model objects: the lean path for imports. Returns the new keys in order."""
+    if not rows:
+        return []
+    meta = model._meta
+    by_attname = {f.attname: f for f in meta.concrete_fields if not f.primary_key}
+    unknown = [c for c in columns if c not in by_attname]
+    if unknown:
+        raise ValueError(f"{meta.label} has no column(s) {', '.join(unknown)}")
+    given = [by_attname[c] for c in columns]
+    rest = [f for a, f in by_attname.items() if a not in set(columns)]
+    fields = given + rest
+    convert = [(i, prep) for i, prep in enumerate(_prep(f) for f in given) if prep is not _identity]
+    defaults = tuple(_prep(f)(f.get_default()) for f in rest)
+    quote = connection.ops.quote_name
+    head = f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) VALUES "  # noqa: S608
+    row_sql = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    tail = f" RETURNING {quote(meta.pk.column)}" if returning else ""
+    ids: list[int] = []
+    with connection.cursor() as cursor:
+        for part in chunks(rows, max(1, min(BATCH, 30000 // len(fields)))):
+            params = []
+            for row in part:
+                if len(row) != len(given):
+                    raise ValueError(f"a row has {len(row)} values for {len(given)} columns")
+                values = list(row)
+                for i, prep in convert:
+                    values[i] = prep(values[i])
+                params.extend(values)
+                params.extend(defaults)
+            cursor.execute(head + ", ".join([row_sql] * len(part)) + tail, params)
+            if returning:
+                ids.extend(pk for (pk,) in cursor.fetchall())
+    return ids

@@ -15,6 +15,8 @@ from baton.imports.services import import_leads
 from baton.leads.models import Lead, LeadEvent
 from baton.notifications.models import Notification
 from baton.org.services import team_create, user_create
+from baton.routing.models import RoutingDecision
+from baton.scoring.models import ScoreSnapshot
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 HEADER = ["name", "email", "phone", "company", "title", "source", "external_id", "created_at"]
@@ -135,6 +137,16 @@ def test_new_leads_are_routed_round_robin_with_one_summary_per_sdr(tmp_path):
     notes = Notification.objects.filter(verb="leads_imported")
     assert sorted((n.user_id, n.params["count"]) for n in notes) == [(s.pk, 3) for s in sdrs]
     assert not Notification.objects.filter(verb="lead_assigned").exists()
+    # What capture would have written: a decision, a score snapshot, one timeline entry that explains both.
+    lead = Lead.objects.order_by("pk").first()
+    decision = RoutingDecision.objects.get(lead=lead)
+    assert decision.chosen_id == lead.owner_id and "fewest assignments" in decision.explanation["why"]
+    snap = ScoreSnapshot.objects.get(lead=lead)
+    assert (snap.total, snap.grade, snap.trigger) == (lead.score, lead.grade, "imported") and lead.score > 0
+    event = LeadEvent.objects.get(lead=lead)
+    assert event.kind == "imported" and event.data["routing"]["decision_id"] == decision.pk
+    assert event.data["score"] == {"total": lead.score, "grade": lead.grade}
+    assert lead.account.name == "Firm 0" and lead.contact.email == lead.email
 
 
 @pytest.mark.django_db

@@ -48,17 +48,25 @@ def _norm(v: Any) -> str:
     return str(v).strip().casefold() if v is not None else ""
 
 
-def _matches(rule: Rule, value: Any) -> bool:
+def _needles(rule: Rule) -> tuple[str, ...]:
+    """The rule's value(s), normalised once per rule object (rules are loaded once, facts vary)."""
+    cached = rule.__dict__.get("_needles")
+    if cached is None:
+        values = rule.value if isinstance(rule.value, list | tuple) else [rule.value]
+        cached = tuple(_norm(v) for v in values)
+        object.__setattr__(rule, "_needles", cached)  # a cache, not state: equality ignores it
+    return cached
+
+
+def _matches(rule: Rule, value: Any, normed: str | None = None) -> bool:
     if rule.op == "present":
         return value not in (None, "", 0)
-    if rule.op == "eq":
-        return _norm(value) == _norm(rule.value)
-    if rule.op == "in":
-        return _norm(value) in {_norm(v) for v in rule.value}
-    if rule.op == "contains":
-        needles = rule.value if isinstance(rule.value, list | tuple) else [rule.value]
-        hay = _norm(value)
-        return bool(hay) and any(_norm(n) in hay for n in needles)
+    if rule.op in ("eq", "in", "contains"):
+        hay = _norm(value) if normed is None else normed
+        needles = _needles(rule)
+        if rule.op == "contains":
+            return bool(hay) and any(n in hay for n in needles)
+        return hay in needles if rule.op == "in" else hay == needles[0]
     if rule.op in ("gte", "lte"):
         try:
             number = float(value)
@@ -77,6 +85,7 @@ def _grade(points: int, table: Sequence[tuple[int, str]], last: str) -> str:
 
 def score(rules: Sequence[Rule], facts: Mapping[str, Any]) -> Score:
     factors: list[Factor] = []
+    normed: dict[str, str] = {}  # each fact normalised once, however many rules read it
     for rule in rules:
         value = facts.get(rule.field)
         if rule.op == "count":
@@ -88,7 +97,8 @@ def score(rules: Sequence[Rule], facts: Mapping[str, Any]) -> Score:
                 points = min(points, rule.cap)
             label = f"{rule.label} ×{count}" if count > 1 else rule.label
             factors.append(Factor(rule.kind, label, points, rule.field))
-        elif _matches(rule, value):
+        elif _matches(rule, value, normed.get(rule.field) if rule.field in normed else
+                      normed.setdefault(rule.field, _norm(value))):  # fmt: skip
             factors.append(Factor(rule.kind, rule.label, rule.points, rule.field))
     fit = max(0, sum(f.points for f in factors if f.kind == "fit"))
     engagement = max(0, sum(f.points for f in factors if f.kind == "engagement"))

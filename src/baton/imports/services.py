@@ -28,14 +28,18 @@ from django.utils import timezone
 
 from baton import clock
 from baton.core.errors import InvalidInput
-from baton.dbutil import rows_insert, rows_update
+from baton.core.lifecycle import LeadStatus
+from baton.core.scoring import score
+from baton.dbutil import rows_insert, rows_insert_values, rows_update
 from baton.imports.mapping import RowValueError, load_mapping
 from baton.imports.models import ImportJob
 from baton.imports.reader import Row, open_table
-from baton.leads.models import Lead, LeadEvent
-from baton.leads.services import capture_clean, leads_create
+from baton.leads.models import Contact, Lead, LeadEvent, Source
+from baton.leads.services import capture_clean
 from baton.notifications.services import NotificationRequest, notifications_send
 from baton.org.models import OrgSettings
+from baton.routing.models import RoutingDecision
+from baton.scoring.models import ScoreSnapshot
 
 log = logging.getLogger(__name__)
 
@@ -274,49 +278,125 @@ def _match(items: list[Item]) -> None:
 
 
 def _apply(items: list[Item], counts: Counts, job: ImportJob, actor, now: datetime, assign: str) -> None:
-    from baton.routing.services import route_leads
-    from baton.scoring.services import leads_score
-
-    new = [it for it in items if it.lead is None]
-    created = leads_create(
-        [it.clean for it in new], actors=[actor] * len(new), ats=[it.created_at or now for it in new]
-    )
-    for it, lead in zip(new, created, strict=True):
-        it.lead = lead
-    counts.imported += len(new)
-    events = [LeadEvent(lead=it.lead, kind=LeadEvent.Kind.IMPORTED, occurred_at=now, actor=actor,
-                        data={"import_id": job.pk, "line": it.line, "file": job.file_name})
-              for it in new]  # fmt: skip
+    new: list[Item] = []
+    events: list[LeadEvent] = []
     changed: dict[int, Lead] = {}
-    new_rows = {id(it) for it in new}
     for it in items:
-        if id(it) in new_rows:
+        if it.lead is None:
+            new.append(it)
             continue
-        target = it.lead.lead if isinstance(it.lead, Item) else it.lead
-        filled = _fill_empty(target, it.clean)
+        if isinstance(it.lead, Item):  # a duplicate of an earlier row of this batch: one lead for both
+            filled = _fill_values(it.lead.clean, it.clean)
+        else:
+            filled = _fill_empty(it.lead, it.clean)
+            if filled:
+                changed[it.lead.pk] = it.lead
+                events.append(
+                    LeadEvent(lead=it.lead, kind=LeadEvent.Kind.IMPORT_MERGED, occurred_at=now, actor=actor,
+                              data={"import_id": job.pk, "line": it.line, "matched_by": it.matched_by,
+                                    "filled": filled})
+                )  # fmt: skip
         if filled:
             counts.merged += 1
-            changed[target.pk] = target
-            events.append(
-                LeadEvent(lead=target, kind=LeadEvent.Kind.IMPORT_MERGED, occurred_at=now, actor=actor,
-                          data={"import_id": job.pk, "line": it.line, "matched_by": it.matched_by,
-                                "filled": filled})
-            )  # fmt: skip
         else:
             counts.unchanged += 1
     rows_update(Lead, list(changed.values()), [*MERGE_FIELDS, "extra"])
     rows_insert(LeadEvent, events)
-    if created:
-        leads_score(created, trigger="imported", ats=[now] * len(created))
-        inbound = [lead for lead in created if lead.direction == Lead.Direction.INBOUND]
-        if assign == "route" and inbound:
-            for decision in route_leads(inbound, ats=[now] * len(inbound), notify=False):
-                if decision.chosen_id is not None:
-                    counts.assigned[decision.chosen_id] = counts.assigned.get(decision.chosen_id, 0) + 1
-        else:
-            for lead in created:
-                lead.routed_at = now  # decided: they wait in the public pool, the sweep leaves them there
-            rows_update(Lead, created, ["routed_at"])
+    if new:
+        _insert_new(new, counts, job, actor, now, assign)
+        counts.imported += len(new)
+
+
+LEAD_COLUMNS = ("name", "email", "phone", "company", "title", "industry", "company_size", "city", "region",
+                "website_domain", "source", "source_detail", "direction", "notes", "external_id", "extra",
+                "account_id", "contact_id", "created_at", "status_changed_at", "created_by_id", "status",
+                "score", "fit_score", "engagement_score", "grade", "owner_id", "routed_at")  # fmt: skip
+
+
+def _insert_new(new: list[Item], counts: Counts, job: ImportJob, actor, now: datetime, assign: str) -> None:
+    """New leads, written lean: the rows capture would write (account match, contact, lead with its score
+    and owner, score snapshot, routing decision), built as tuples instead of model objects, and one
+    'imported' timeline entry that says what capture, scoring and routing decided."""
+    from baton.leads.services import accounts_match
+    from baton.routing.services import INBOUND_POOL, _pick_many, inbound_sdrs
+    from baton.scoring.services import facts_from_values, rules_load
+
+    ats = [it.created_at or now for it in new]
+    cleaned = [it.clean for it in new]
+    accounts = accounts_match(cleaned, ats)
+    rules = rules_load()
+    scores = [score(rules, facts_from_values(c)) for c in cleaned]
+    inbound = [i for i, c in enumerate(cleaned) if c.get("direction", Lead.Direction.INBOUND) == "inbound"]
+    owners: list[int | None] = [None] * len(new)
+    decisions = {}
+    if assign == "route" and inbound:
+        members = inbound_sdrs()
+        for i, decision in zip(inbound, _pick_many(INBOUND_POOL, members, [now] * len(inbound)), strict=True):
+            decisions[i] = decision
+            owners[i] = decision.chosen_user_id
+            if decision.chosen_user_id is not None:
+                counts.assigned[decision.chosen_user_id] = counts.assigned.get(decision.chosen_user_id, 0) + 1
+    actor_id = actor.pk if actor else None
+    contact_ids = rows_insert_values(
+        Contact,
+        ("account_id", "name", "email", "phone", "title", "created_at"),
+        [(a.pk if a else None, c["name"], c.get("email", ""), c.get("phone", ""), c.get("title", ""), at)
+         for c, a, at in zip(cleaned, accounts, ats, strict=True)],
+    )  # fmt: skip
+    routed_at = now  # routed, or decided to wait in the public pool: either way the sweep leaves them
+    lead_rows = []
+    for c, a, contact_id, at, sc, owner in zip(
+        cleaned, accounts, contact_ids, ats, scores, owners, strict=True
+    ):
+        lead_rows.append((
+            c["name"], c.get("email", ""), c.get("phone", ""), c.get("company", ""), c.get("title", ""),
+            c.get("industry", ""), c.get("company_size"), c.get("city", ""), c.get("region", ""),
+            c.get("website_domain", ""), c.get("source", Source.OTHER), c.get("source_detail", ""),
+            c.get("direction", Lead.Direction.INBOUND), c.get("notes", ""), c.get("external_id", ""),
+            c.get("extra") or {}, a.pk if a else None, contact_id, at, at, actor_id, LeadStatus.NEW,
+            sc.total, sc.fit, sc.engagement, sc.grade, owner, routed_at,
+        ))  # fmt: skip
+    lead_ids = rows_insert_values(Lead, LEAD_COLUMNS, lead_rows)
+    rows_insert_values(
+        ScoreSnapshot,
+        ("lead_id", "computed_at", "fit", "engagement", "total", "grade", "factors", "trigger"),
+        [(lead_id, now, sc.fit, sc.engagement, sc.total, sc.grade, sc.factors_as_dicts(), "imported")
+         for lead_id, sc in zip(lead_ids, scores, strict=True)],
+        returning=False,
+    )  # fmt: skip
+    order = sorted(decisions)
+    decision_ids = rows_insert_values(
+        RoutingDecision,
+        ("lead_id", "kind", "pool", "chosen_id", "explanation", "decided_at"),
+        [(lead_ids[i], RoutingDecision.Kind.LEAD, INBOUND_POOL, decisions[i].chosen_user_id,
+          decisions[i].explanation, now) for i in order],
+    )  # fmt: skip
+    decision_of = dict(zip(order, decision_ids, strict=True))
+    rows_insert_values(
+        LeadEvent,
+        ("lead_id", "kind", "occurred_at", "actor_id", "to_status", "data"),
+        [(lead_ids[i], LeadEvent.Kind.IMPORTED, ats[i], actor_id, LeadStatus.NEW,
+          {"import_id": job.pk, "line": it.line, "file": job.file_name, "source": cleaned[i].get("source", "other"),
+           "account": {"id": accounts[i].pk, "name": accounts[i].name} if accounts[i] else None,
+           "score": {"total": scores[i].total, "grade": scores[i].grade},
+           "routing": ({"decision_id": decision_of[i], "to": decisions[i].explanation.get("chosen"),
+                        "why": decisions[i].explanation.get("why", "")} if i in decisions else
+                       ("public pool" if assign == "pool" else None))})
+         for i, it in enumerate(new)],
+        returning=False,
+    )  # fmt: skip
+
+
+def _fill_values(target: dict, clean: dict) -> list[str]:
+    """Fill the empty values of a row not stored yet from a later duplicate row."""
+    filled = [name for name in MERGE_FIELDS if clean.get(name) not in (None, "") and not target.get(name)]
+    for name in filled:
+        target[name] = clean[name]
+    extra = {k: v for k, v in (clean.get("extra") or {}).items() if k not in (target.get("extra") or {})}
+    if extra:
+        target["extra"] = {**(target.get("extra") or {}), **extra}
+        filled.append("extra")
+    return filled
 
 
 def _fill_empty(lead: Lead, clean: dict) -> list[str]:

@@ -24,19 +24,25 @@ def rules_load() -> list[core.Rule]:
 BEHAVIOURS = ("replied", "connected", "meeting_held", "inbound")
 
 
+PROFILE_FACTS = ("title", "industry", "company_size", "region", "city", "source", "direction", "email", "phone",
+                 "company")  # fmt: skip
+NO_BEHAVIOUR = {f"behaviour.{k}": 0 for k in BEHAVIOURS}
+
+
 def _profile_facts(lead: Lead) -> dict:
-    return {
-        "title": lead.title,
-        "industry": lead.industry,
-        "company_size": lead.company_size,
-        "region": lead.region,
-        "city": lead.city,
-        "source": lead.source,
-        "direction": lead.direction,
-        "email": lead.email,
-        "phone": lead.phone,
-        "company": lead.company,
-    }
+    return {name: getattr(lead, name) for name in PROFILE_FACTS}
+
+
+def facts_from_values(values: dict) -> dict:
+    """The scoring facts of a lead not stored yet (a capture's cleaned values): no behaviour so far."""
+    facts = {name: values.get(name, "") for name in PROFILE_FACTS}
+    facts["company_size"] = values.get("company_size")
+    facts.setdefault("direction", Lead.Direction.INBOUND)
+    if not facts["direction"]:
+        facts["direction"] = Lead.Direction.INBOUND
+    if not facts["source"]:
+        facts["source"] = "other"
+    return {**facts, **NO_BEHAVIOUR}
 
 
 def counts_as_behaviour(*, outcome: str, duration_seconds: int, direction: str) -> bool:
