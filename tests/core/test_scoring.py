@@ -50,3 +50,37 @@ def test_invalid_rules_are_refused():
         validate_rule(Rule("mood", "title", "eq", "x", 1, "x"))
     with pytest.raises(ValueError):
         validate_rule(Rule("fit", "title", "in", "x", 1, "x"))
+
+
+@given(
+    st.fixed_dictionaries(
+        {
+            "title": st.sampled_from(["CEO", " ceo ", "Engineer", "", None, "销售总监"]),
+            "industry": st.sampled_from(["software", "Software", "retail", ""]),
+            "company_size": st.one_of(st.none(), st.integers(0, 5000)),
+            "email": st.sampled_from(["", "a@b.io", "c@d.io"]),
+            "behaviour.replied": st.integers(0, 3),
+        }
+    ),
+    st.fixed_dictionaries(
+        {
+            "title": st.sampled_from(["CEO", "ceo", "Engineer", "", None]),
+            "industry": st.sampled_from(["software", "SOFTWARE ", "retail", ""]),
+            "company_size": st.one_of(st.none(), st.integers(0, 5000)),
+            "email": st.sampled_from(["", "x@y.io"]),
+            "behaviour.replied": st.integers(0, 3),
+        }
+    ),
+)
+def test_facts_with_the_same_score_key_score_the_same(a, b):
+    from baton.core.scoring import score_key
+
+    rules = [
+        Rule("fit", "title", "contains", ["ceo", "总监"], 20, "senior"),
+        Rule("fit", "industry", "in", ["software", "saas"], 15, "target industry"),
+        Rule("fit", "company_size", "gte", 200, 10, "mid-size"),
+        Rule("fit", "email", "present", None, 5, "has e-mail"),
+        Rule("engagement", "behaviour.replied", "count", None, 10, "replied", cap=20),
+    ]
+    if score_key(rules, a) == score_key(rules, b):
+        assert score(rules, a) == score(rules, b)

@@ -29,7 +29,7 @@ from django.utils import timezone
 from baton import clock
 from baton.core.errors import InvalidInput
 from baton.core.lifecycle import LeadStatus
-from baton.core.scoring import score
+from baton.core.scoring import score, score_key
 from baton.dbutil import rows_insert, rows_insert_values, rows_update
 from baton.imports.mapping import RowValueError, load_mapping
 from baton.imports.models import ImportJob
@@ -49,6 +49,7 @@ ASSIGN_CHOICES = ("route", "pool")
 MERGE_FIELDS = ("email", "phone", "company", "title", "industry", "company_size", "city", "region",
                 "website_domain", "source_detail", "notes", "external_id")  # fmt: skip
 Progress = Callable[[int, int], None]  # (rows done, rows expected)
+_SCORES: dict[tuple, object] = {}  # score_key → Score, per import (cleared at the start: rules may change)
 
 
 class _DryRun(Exception):
@@ -175,6 +176,7 @@ def import_leads(
     rejects = RejectsFile(Path(settings.DATA_DIR) / "imports" / f"import-{job.pk}-rejects.csv", table.headers)
     expected = estimate_rows(path, table)
     counts = Counts()
+    _SCORES.clear()
     status, error = ImportJob.Status.DONE, ""
     try:
         with transaction.atomic():
@@ -325,7 +327,13 @@ def _insert_new(new: list[Item], counts: Counts, job: ImportJob, actor, now: dat
     cleaned = [it.clean for it in new]
     accounts = accounts_match(cleaned, ats)
     rules = rules_load()
-    scores = [score(rules, facts_from_values(c)) for c in cleaned]
+    scores = []
+    for c in cleaned:
+        facts = facts_from_values(c)
+        key = score_key(rules, facts)
+        if (result := _SCORES.get(key)) is None:
+            result = _SCORES[key] = score(rules, facts)
+        scores.append(result)
     inbound = [i for i, c in enumerate(cleaned) if c.get("direction", Lead.Direction.INBOUND) == "inbound"]
     owners: list[int | None] = [None] * len(new)
     decisions = {}
