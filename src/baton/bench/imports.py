@@ -11,10 +11,12 @@ at companies it already knows, 2% unusable), fills the database with N other lea
   account matching, scoring, round-robin routing, rejects file).
 
 Prints rows, seconds, leads_per_s, floor_rows_per_s, ratio (= leads_per_s / floor_rows_per_s) and the
-process's peak memory. The measured process runs in a subprocess so the parent's memory is not counted.
+import's peak memory: preparing and importing run in separate processes, so the generator's memory is
+not counted.
 """
 
 import csv
+import itertools
 import json
 import os
 import random
@@ -49,16 +51,33 @@ GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂"
 def run_import_bench(rows: int) -> dict:
     if rows < 10:
         raise ValueError("--rows must be at least 10")
-    with _fresh_database() as env:
-        out = subprocess.run(
-            [sys.executable, "-m", "baton.bench.imports", str(rows)],
-            env={**env, "DJANGO_SETTINGS_MODULE": "baton.settings"},
-            capture_output=True,
-            text=True,
-            check=False,
-        )
+    with _fresh_database() as env, tempfile.TemporaryDirectory(prefix="baton-bench-import-") as tmp:
+        env = {**env, "DJANGO_SETTINGS_MODULE": "baton.settings"}
+        prepared = _step(env, "prepare", rows, tmp)
+        measured = _step(env, "import", rows, tmp)
+    leads_per_s = rows / measured["seconds"]
+    return {
+        "db": prepared["db"],
+        "rows": rows,
+        "seconds": round(measured["seconds"], 2),
+        "leads_per_s": round(leads_per_s, 1),
+        "peak_rss_mb": measured["peak_rss_mb"],
+        "floor_rows_per_s": round(prepared["floor_rows_per_s"], 1),
+        "ratio": round(leads_per_s / prepared["floor_rows_per_s"], 4),
+        "status": measured["status"],
+        "imported": measured["imported"],
+        "merged": measured["merged"],
+        "rejected": measured["rejected"],
+        "existing_leads": prepared["existing_leads"],
+    }
+
+
+def _step(env: dict, step: str, rows: int, folder: str) -> dict:
+    """Each step in its own process: the import's peak memory is its own, not the generator's."""
+    out = subprocess.run([sys.executable, "-m", "baton.bench.imports", step, str(rows), folder],
+                         env=env, capture_output=True, text=True, check=False)  # fmt: skip
     if out.returncode != 0:
-        raise RuntimeError(f"the import benchmark failed:\n{out.stderr[-4000:]}")
+        raise RuntimeError(f"the import benchmark failed ({step}):\n{out.stderr[-4000:]}")
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
@@ -78,7 +97,13 @@ class _RollBack(Exception):
     pass
 
 
-def _measure(rows: int) -> dict:
+def _existing(i: int, known: list[tuple[str, str]]) -> list[str]:
+    """The i-th lead the database already holds (derived from i: nothing is kept in memory)."""
+    r = random.Random(i * 7919 + 1)
+    return _person(r, i, known[r.randrange(len(known))])
+
+
+def _prepare(rows: int, folder: Path) -> dict:
     import django
 
     django.setup()
@@ -86,8 +111,7 @@ def _measure(rows: int) -> dict:
     from django.db import connection, transaction
     from django.utils import timezone
 
-    from baton.dbutil import rows_insert
-    from baton.imports.services import import_leads
+    from baton.dbutil import rows_insert_values
     from baton.leads.models import Lead
     from baton.leads.services import CaptureRequest, leads_capture
     from baton.org.services import team_create, user_create
@@ -99,28 +123,27 @@ def _measure(rows: int) -> dict:
     r = random.Random(7)
     known = _companies(r, max(1, rows // 20), "k")
     # The database already holds N leads: the first 2,000 through the capture service (they make the
-    # known accounts), the rest as rows (a benchmark's set-up, not the thing measured).
-    existing = [_person(r, i, r.choice(known)) for i in range(rows)]
+    # known accounts), the rest as plain rows (the benchmark's set-up, not the thing measured).
+    now = timezone.now()
     with transaction.atomic():
-        head = existing[: min(2000, rows)]
+        head = [_existing(i, known) for i in range(min(2000, rows))]
         leads_capture([CaptureRequest({**dict(zip(HEADER, row, strict=True)), "company_size": int(row[6])})
                        for row in head])  # fmt: skip
-        now = timezone.now()
-        rest = [Lead(name=row[0], email=row[1], phone="+86" + row[2], company=row[3], title=row[4],
-                     source=row[8], created_at=now, status_changed_at=now, routed_at=now)
-                for row in existing[len(head):]]  # fmt: skip
-        for k in range(0, len(rest), 5000):
-            rows_insert(Lead, rest[k : k + 5000])
+        columns = ("name", "email", "phone", "company", "title", "source", "created_at", "status_changed_at",
+                   "routed_at")  # fmt: skip
+        for start in range(len(head), rows, 5000):
+            batch = [_existing(i, known) for i in range(start, min(rows, start + 5000))]
+            rows_insert_values(Lead, columns, [(p[0], p[1], "+86" + p[2], p[3], p[4], p[8], now, now, now)
+                                               for p in batch], returning=False)  # fmt: skip
     new_companies = _companies(r, max(1, rows // 8), "n")
-    tmp = Path(tempfile.mkdtemp(prefix="baton-bench-import-"))
-    path = tmp / "leads.csv"
+    path = folder / "leads.csv"
     with path.open("w", encoding="utf-8", newline="") as f:
         w = csv.writer(f)
         w.writerow(HEADER)
         for i in range(rows):
             x = r.random()
             if x < 0.10:
-                row = list(r.choice(existing))  # a person Baton already has (same e-mail)
+                row = _existing(r.randrange(rows), known)  # a person Baton already has (same e-mail)
             elif x < 0.12:
                 row = _person(r, rows + i, r.choice(new_companies))
                 row[1], row[2] = "not-an-email", ""  # unusable: rejected with its reason
@@ -129,46 +152,50 @@ def _measure(rows: int) -> dict:
                 row = _person(r, rows + i, company)
             w.writerow(row)
     # Floor: the same rows, raw, into the leads table itself (its indexes included), then rolled back.
-    with open(path, encoding="utf-8", newline="") as f:
-        data = list(csv.reader(f))[1:]
-    now = timezone.now()
     fixed = {"region": "", "website_domain": "", "source_detail": "", "direction": "inbound", "notes": "",
              "external_id": "", "extra": "{}", "status": "new", "cycle": 1, "mql_in_cycle": False,
              "disqualified_reason": "", "score": 0, "fit_score": 0, "engagement_score": 0, "grade": "",
              "created_at": now, "status_changed_at": now}  # fmt: skip
     cols = [*HEADER, *fixed]
     sql = f"INSERT INTO leads_lead ({', '.join(cols)}) VALUES ({', '.join(['%s'] * len(cols))})"  # noqa: S608
-    values = [(*row[:6], int(row[6]) if row[6] else None, *row[7:], *fixed.values()) for row in data]
+    floor_seconds = 0.0
+    with path.open(encoding="utf-8", newline="") as f:
+        reader = csv.reader(f)
+        next(reader)
+        try:
+            with transaction.atomic(), connection.cursor() as cur:
+                while chunk := [(*row[:6], int(row[6]) if row[6] else None, *row[7:], *fixed.values())
+                                for row in itertools.islice(reader, 50_000)]:  # fmt: skip
+                    started = time.perf_counter()
+                    cur.executemany(sql, chunk)
+                    floor_seconds += time.perf_counter() - started
+                raise _RollBack
+        except _RollBack:
+            pass
+    return {"db": connection.vendor, "floor_rows_per_s": rows / floor_seconds, "existing_leads": rows}
+
+
+def _import(folder: Path) -> dict:
+    import django
+
+    django.setup()
+    from baton.imports.services import import_leads
+
     started = time.perf_counter()
-    try:
-        with transaction.atomic(), connection.cursor() as cur:
-            cur.executemany(sql, values)
-            floor_seconds = time.perf_counter() - started
-            raise _RollBack
-    except _RollBack:
-        pass
-    del data
-    started = time.perf_counter()
-    job = import_leads(path, mapping="baton", assign="route")
+    job = import_leads(folder / "leads.csv", mapping="baton", assign="route")
     seconds = time.perf_counter() - started
-    leads_per_s = rows / seconds
-    floor_rows_per_s = rows / floor_seconds
     return {
-        "db": connection.vendor,
-        "rows": rows,
-        "seconds": round(seconds, 2),
-        "leads_per_s": round(leads_per_s, 1),
+        "seconds": seconds,
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
-        "floor_rows_per_s": round(floor_rows_per_s, 1),
-        "ratio": round(leads_per_s / floor_rows_per_s, 4),
         "status": job.status,
         "imported": job.imported,
         "merged": job.merged + job.unchanged,
         "rejected": job.rejected,
-        "existing_leads": rows,
+        "error": job.error,
     }
 
 
 if __name__ == "__main__":
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "baton.settings")
-    print(json.dumps(_measure(int(sys.argv[1]))))
+    step, n, where = sys.argv[1], int(sys.argv[2]), Path(sys.argv[3])
+    print(json.dumps(_prepare(n, where) if step == "prepare" else _import(where)))
