@@ -69,6 +69,7 @@ def run_import_bench(rows: int) -> dict:
         "merged": measured["merged"],
         "rejected": measured["rejected"],
         "existing_leads": prepared["existing_leads"],
+        **({"error": measured["error"]} if measured["error"] else {}),
     }
 
 

@@ -34,6 +34,7 @@ from baton.dbutil import rows_insert, rows_insert_values, rows_update
 from baton.imports.mapping import RowValueError, load_mapping
 from baton.imports.models import ImportJob
 from baton.imports.reader import Row, open_table
+from baton.leads.duplicates import duplicates_detect
 from baton.leads.models import Contact, Lead, LeadEvent, Source
 from baton.leads.services import capture_clean
 from baton.notifications.services import NotificationRequest, notifications_send
@@ -63,6 +64,23 @@ class Item:
     created_at: datetime | None
     lead: Lead | None = None  # the lead this row became or was merged into
     matched_by: str = ""
+
+
+@dataclass(slots=True)
+class NewLead:
+    """What duplicate detection reads of a lead the importer has just written (no model object)."""
+
+    pk: int
+    name: str
+    email: str
+    phone: str
+    company: str
+    website_domain: str
+    account_id: int | None
+    created_at: datetime
+    owner_id: int | None
+    status: str = "new"
+    merged_into_id: None = None
 
 
 @dataclass
@@ -371,6 +389,12 @@ def _insert_new(new: list[Item], counts: Counts, job: ImportJob, actor, now: dat
         [(lead_id, now, sc.fit, sc.engagement, sc.total, sc.grade, sc.factors_as_dicts(), "imported")
          for lead_id, sc in zip(lead_ids, scores, strict=True)],
         returning=False,
+    )  # fmt: skip
+    duplicates_detect(
+        [NewLead(pk, c["name"], c.get("email", ""), c.get("phone", ""), c.get("company", ""),
+                 c.get("website_domain", ""), a.pk if a else None, at, owner)
+         for pk, c, a, at, owner in zip(lead_ids, cleaned, accounts, ats, owners, strict=True)],
+        at=now,
     )  # fmt: skip
     order = sorted(decisions)
     decision_ids = rows_insert_values(

@@ -164,6 +164,52 @@ def queue(request):
     return [lead_out(lead) for lead in selectors.sdr_queue(request.auth).select_related("owner")]
 
 
+class DuplicatePairOut(Schema):
+    id: int
+    lead_id: int
+    other_id: int
+    score: float
+    method: str
+    reasons: list[str]
+    status: str
+    detected_at: datetime
+
+
+class MergeIn(Schema):
+    lead_ids: list[int] = Field(..., min_length=2, max_length=50)
+    survivor_id: int | None = None
+
+    model_config = {"extra": "forbid"}
+
+
+@router.get("/duplicates", response=list[DuplicatePairOut], summary="Suspected duplicate pairs you can see")
+def duplicates_list(request: HttpRequest, limit: int = 200):
+    return list(selectors.duplicates_open(request.auth, limit=max(1, min(limit, 1000))))
+
+
+@router.post("/merge", response=LeadOut, summary="Merge duplicate leads (survivor rule, or survivor_id)")
+def leads_merge_api(request: HttpRequest, payload: MergeIn):
+    from baton.leads.duplicates import leads_merge
+
+    visible = set(
+        selectors.leads_visible(request.auth).filter(pk__in=payload.lead_ids).values_list("pk", flat=True)
+    )
+    unseen = sorted(set(payload.lead_ids) - visible)
+    if unseen:
+        raise NotFound(f"no lead(s) {', '.join(map(str, unseen))}")
+    return lead_out(leads_merge(payload.lead_ids, actor=request.auth, survivor_id=payload.survivor_id))
+
+
+@router.post("/duplicates/{pair_id}/dismiss", response=DuplicatePairOut, summary="Not a duplicate")
+def duplicate_dismiss_api(request: HttpRequest, pair_id: int):
+    from baton.leads.duplicates import duplicate_dismiss
+
+    pair = selectors.duplicates_open(request.auth, limit=None).filter(pk=pair_id).first()
+    if pair is None:
+        raise NotFound(f"no open duplicate pair {pair_id}")
+    return duplicate_dismiss(pair.pk, actor=request.auth)
+
+
 @router.get("/{lead_id}", response=LeadOut)
 def get_lead(request, lead_id: int):
     return lead_out(selectors.lead_get(request.auth, lead_id))

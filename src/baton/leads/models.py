@@ -243,3 +243,32 @@ class IdempotencyRecord(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["user", "key"], name="uniq_idempotency_key")]
+
+
+class DuplicateCandidate(models.Model):
+    """Two leads that look like the same person (found on capture, import or a scan), for review.
+
+    ``lead`` is the newer of the two. Exact e-mail or phone matches score 95–100; fuzzy name +
+    company matches score lower. Merging or dismissing closes the pair.
+    """
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Suspected")
+        MERGED = "merged", _("Merged")
+        DISMISSED = "dismissed", _("Not a duplicate")
+
+    lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="duplicate_of")
+    other = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="duplicate_candidates")
+    score = models.FloatField()
+    method = models.CharField(max_length=30)
+    reasons = models.JSONField(default=list)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    detected_at = models.DateTimeField()
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["lead", "other"], name="uniq_duplicate_pair")]
+        indexes = [models.Index(fields=["status", "-score"])]

@@ -8,7 +8,7 @@ from django.db.models import Case, F, IntegerField, Q, QuerySet, Value, When
 
 from baton.core.errors import NotFound
 from baton.core.lifecycle import LeadStatus
-from baton.leads.models import Lead, LeadEvent, Touch
+from baton.leads.models import DuplicateCandidate, Lead, LeadEvent, Touch
 from baton.org.models import MANAGER_ROLES, Role, User
 from baton.org.selectors import subtree_user_ids
 
@@ -52,7 +52,7 @@ URGENCY_STATUSES = (LeadStatus.NEW, LeadStatus.WORKING, LeadStatus.NURTURING)
 def sdr_queue(user: User, *, limit: int = 100) -> QuerySet[Lead]:
     """The SDR's open leads: untouched new leads first (speed to lead), then by score, then oldest."""
     return (
-        Lead.objects.filter(owner=user, status__in=URGENCY_STATUSES)
+        Lead.objects.filter(owner=user, status__in=URGENCY_STATUSES, merged_into=None)
         .annotate(
             urgency=Case(
                 When(status=LeadStatus.NEW, first_touch_at=None, then=Value(0)),
@@ -66,9 +66,9 @@ def sdr_queue(user: User, *, limit: int = 100) -> QuerySet[Lead]:
 
 
 def public_pool(*, limit: int = 100) -> QuerySet[Lead]:
-    return Lead.objects.filter(owner=None, status__in=URGENCY_STATUSES).order_by("-score", "created_at")[
-        :limit
-    ]
+    return Lead.objects.filter(owner=None, status__in=URGENCY_STATUSES, merged_into=None).order_by(
+        "-score", "created_at"
+    )[:limit]
 
 
 def lead_timeline(lead: Lead) -> QuerySet[LeadEvent]:
@@ -96,3 +96,17 @@ def leads_search(
     if q:
         qs = qs.filter(Q(name__icontains=q) | Q(company__icontains=q) | Q(email__icontains=q))
     return qs.select_related("owner").order_by("-created_at", "-id")[offset : offset + limit]
+
+
+def duplicates_open(user: User, *, limit: int | None = 200) -> QuerySet[DuplicateCandidate]:
+    """Suspected duplicate pairs the user may see (both leads visible), the strongest first."""
+    visible = leads_visible(user).values("pk")
+    pairs = (
+        DuplicateCandidate.objects.filter(
+            status=DuplicateCandidate.Status.OPEN, lead__in=visible, other__in=visible,
+            lead__merged_into=None, other__merged_into=None,
+        )
+        .select_related("lead", "other", "lead__owner", "other__owner")
+        .order_by("-score", "-detected_at")
+    )  # fmt: skip
+    return pairs[:limit] if limit else pairs

@@ -281,6 +281,13 @@ def leads_capture(requests: Sequence[CaptureRequest]) -> list[Lead]:
         log.exception("scoring/routing of %d captured lead(s) failed; left for the sweep", len(leads))
         fresh = Lead.objects.in_bulk([lead.pk for lead in leads])
         leads = [fresh[lead.pk] for lead in leads]
+    try:
+        from baton.leads.duplicates import duplicates_detect
+
+        with transaction.atomic():
+            duplicates_detect(leads, at=max(ats))
+    except Exception:  # a capture never fails because duplicate detection did
+        log.exception("duplicate detection for %d captured lead(s) failed", len(leads))
     return leads
 
 

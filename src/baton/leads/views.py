@@ -239,3 +239,58 @@ def disqualify(request: HttpRequest, lead_id: int) -> HttpResponse:
         return lead_response(request, lead_id, status=exc.status, error=exc.message, **fail)
     messages.success(request, _("Lead disqualified."))
     return lead_response(request, lead_id)
+
+
+# --- Duplicates -----------------------------------------------------------------------------------
+
+
+def _duplicates_context(request: HttpRequest, **extra) -> dict:
+    from baton.core.dedupe import survivor
+    from baton.leads.duplicates import _facts
+
+    pairs = list(selectors.duplicates_open(request.user))
+    for pair in pairs:
+        pair.sides = (pair.lead, pair.other)
+        pair.suggested = survivor(
+            [_facts(pair.lead, completeness=True), _facts(pair.other, completeness=True)]
+        )
+    return {"active": "leads", "tab": "duplicates", "pairs": pairs, **extra}
+
+
+@require_GET
+@login_required
+def duplicates(request: HttpRequest) -> HttpResponse:
+    return render(request, "leads/duplicates.html", _duplicates_context(request))
+
+
+@require_POST
+@login_required
+def duplicate_decide(request: HttpRequest, pair_id: int) -> HttpResponse:
+    from baton.leads.duplicates import duplicate_dismiss, leads_merge
+    from baton.leads.models import DuplicateCandidate
+
+    pair = DuplicateCandidate.objects.filter(pk=pair_id).first()
+    visible = pair is not None and selectors.leads_visible(request.user).filter(
+        pk__in=[pair.lead_id, pair.other_id]).count() == 2  # fmt: skip
+    if not visible:
+        return render(request, "leads/duplicates.html", _duplicates_context(request, error=_("No such pair.")),
+                      status=404)  # fmt: skip
+    try:
+        if request.POST.get("action") == "dismiss":
+            duplicate_dismiss(pair.pk, actor=request.user)
+            messages.success(request, _("Marked as not a duplicate."))
+        else:
+            keep = request.POST.get("survivor")
+            survivor_id = int(keep) if keep and keep.isdigit() else None
+            kept = leads_merge([pair.lead_id, pair.other_id], actor=request.user, survivor_id=survivor_id)
+            messages.success(request, _("Merged into %(lead)s.") % {"lead": kept})
+    except DomainError as exc:
+        if is_htmx(request):
+            return render_partial(request, "leads/_duplicates_table.html",
+                                  _duplicates_context(request, error=exc.message), status=exc.status,
+                                  retarget="#duplicates-table")  # fmt: skip
+        return render(request, "leads/duplicates.html", _duplicates_context(request, error=exc.message),
+                      status=exc.status)  # fmt: skip
+    if is_htmx(request):
+        return render_partial(request, "leads/_duplicates_table.html", _duplicates_context(request))
+    return redirect_after_post(request, reverse("web:duplicates"))

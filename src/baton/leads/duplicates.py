@@ -1,0 +1,178 @@
+"""Duplicate leads: found on capture and import, listed for review, merged with the survivor rule.
+
+Detection looks for candidates by key, never all-pairs: the same e-mail, the same phone, or the
+same account (the account match already blocks on domain and normalised company name), and lets
+``core.dedupe.match`` score each pair. Pairs at or above the threshold become open
+``DuplicateCandidate`` rows. Merging keeps everything: the merged leads' timeline entries and touches
+move to the survivor, their empty-field values fill the survivor's empty fields, and each merged lead
+keeps its row, marked ``merged_into`` the survivor.
+"""
+
+from collections import defaultdict
+from collections.abc import Sequence
+from datetime import datetime
+
+from django.db import transaction
+from django.db.models import Min, Q
+
+from baton import clock
+from baton.core import dedupe
+from baton.core.errors import Conflict, InvalidInput, NotAllowed
+from baton.dbutil import chunks, rows_insert, rows_update
+from baton.leads.models import DuplicateCandidate, Lead, LeadEvent, Touch
+
+THRESHOLD = dedupe.DEFAULT_THRESHOLD
+PER_ACCOUNT = 200  # candidates per account: the most recent; keeps giant accounts from exploding
+FACT_FIELDS = ("pk", "name", "email", "phone", "company", "website_domain", "account_id", "created_at",
+               "owner_id", "status")  # fmt: skip
+# Fields a merge may fill on the survivor when it has none (identity and bookkeeping never).
+MERGEABLE = ("email", "phone", "company", "title", "industry", "company_size", "city", "region",
+             "website_domain", "source_detail", "notes", "external_id", "account_id", "contact_id")  # fmt: skip
+
+
+def _facts(lead, *, completeness: bool = False) -> dedupe.PersonFacts:
+    filled = sum(1 for f in MERGEABLE if getattr(lead, f, None) not in (None, "")) if completeness else 0
+    return dedupe.PersonFacts(
+        id=lead.pk, name=lead.name, email=lead.email, phone=lead.phone, company=lead.company,
+        domain=lead.website_domain or (lead.email.rpartition("@")[2] if lead.email else ""),
+        created_at=lead.created_at, owner_id=lead.owner_id, status=lead.status,
+        completeness=filled / len(MERGEABLE),
+    )  # fmt: skip
+
+
+def duplicates_detect(leads: Sequence, *, at: datetime | None = None) -> list[DuplicateCandidate]:
+    """Record suspected duplicates of these (new) leads; returns the pairs found. A few queries per
+    500 leads, whatever their number. ``leads`` are Lead objects or anything with the same attributes
+    (``FACT_FIELDS``; the importer passes light records)."""
+    at = at or clock.now()
+    leads = [lead for lead in leads if getattr(lead, "merged_into_id", None) is None]
+    if not leads:
+        return []
+    emails = sorted({lead.email for lead in leads if lead.email})
+    phones = sorted({lead.phone for lead in leads if lead.phone})
+    accounts = sorted({lead.account_id for lead in leads if lead.account_id})
+    pool: dict[int, Lead] = {lead.pk: lead for lead in leads}
+    live = Lead.objects.filter(merged_into=None).only(*FACT_FIELDS)
+    for part in chunks(emails):
+        pool.update({lead.pk: lead for lead in live.filter(email__in=part)})
+    for part in chunks(phones):
+        pool.update({lead.pk: lead for lead in live.filter(phone__in=part)})
+    for part in chunks(accounts):
+        per_account: dict[int, int] = defaultdict(int)
+        for lead in live.filter(account_id__in=part).order_by("-pk"):
+            if per_account[lead.account_id] < PER_ACCOUNT:
+                per_account[lead.account_id] += 1
+                pool[lead.pk] = lead
+    by_email, by_phone, by_account = defaultdict(list), defaultdict(list), defaultdict(list)
+    for lead in pool.values():
+        if lead.email:
+            by_email[lead.email].append(lead)
+        if lead.phone:
+            by_phone[lead.phone].append(lead)
+        if lead.account_id:
+            by_account[lead.account_id].append(lead)
+    facts = {pk: _facts(lead) for pk, lead in pool.items()}
+    found: dict[tuple[int, int], dedupe.Match] = {}
+    for lead in leads:
+        others = {o.pk for group in (by_email.get(lead.email, []), by_phone.get(lead.phone, []),
+                                     by_account.get(lead.account_id, [])) for o in group}  # fmt: skip
+        for other in others - {lead.pk}:
+            pair = (max(lead.pk, other), min(lead.pk, other))
+            if pair in found:
+                continue
+            result = dedupe.match(facts[lead.pk], facts[other])
+            if result is not None and result.score >= THRESHOLD:
+                found[pair] = result
+    if not found:
+        return []
+    known = set()
+    pairs = list(found)
+    for part in chunks(pairs):
+        q = Q(pk__in=[])
+        for newer, older in part:
+            q |= Q(lead_id=newer, other_id=older)
+        known.update(DuplicateCandidate.objects.filter(q).values_list("lead_id", "other_id"))
+    rows = [
+        DuplicateCandidate(lead_id=newer, other_id=older, score=m.score, method=m.method, reasons=list(m.reasons),
+                           detected_at=at)
+        for (newer, older), m in found.items() if (newer, older) not in known
+    ]  # fmt: skip
+    return rows_insert(DuplicateCandidate, rows)
+
+
+def _can_merge(actor, leads: Sequence[Lead]) -> bool:
+    return actor.is_admin or all(lead.owner_id in (None, actor.pk) for lead in leads)
+
+
+@transaction.atomic
+def leads_merge(
+    lead_ids: Sequence[int], *, actor, survivor_id: int | None = None, at: datetime | None = None
+) -> Lead:
+    """Merge duplicates into one lead: the survivor rule picks it (or ``survivor_id``), the others'
+    timeline and touches move to it, their values fill its empty fields, and they are marked merged."""
+    at = at or clock.now()
+    ids = sorted(set(lead_ids))
+    if len(ids) < 2:
+        raise InvalidInput("a merge needs at least two different leads")
+    leads = list(Lead.objects.select_for_update().filter(pk__in=ids).order_by("pk"))
+    missing = sorted(set(ids) - {lead.pk for lead in leads})
+    if missing:
+        raise InvalidInput(f"no lead(s) {', '.join(map(str, missing))}")
+    already = [lead.pk for lead in leads if lead.merged_into_id is not None]
+    if already:
+        raise Conflict(f"lead(s) {', '.join(map(str, already))} were already merged", code="already_merged")
+    if not _can_merge(actor, leads):
+        raise NotAllowed("only an admin, or the owner of every one of these leads, may merge them")
+    decision = dedupe.survivor([_facts(lead, completeness=True) for lead in leads])
+    keep = survivor_id if survivor_id is not None else decision.survivor_id
+    if keep not in ids:
+        raise InvalidInput(f"the survivor must be one of the merged leads ({', '.join(map(str, ids))})")
+    survivor = next(lead for lead in leads if lead.pk == keep)
+    others = [lead for lead in leads if lead.pk != keep]
+    changes = dedupe.merge_fields(
+        {f: getattr(survivor, f) for f in MERGEABLE},
+        [{"id": o.pk, "created_at": o.created_at, **{f: getattr(o, f) for f in MERGEABLE}} for o in others],
+    )
+    for field, change in changes.items():
+        setattr(survivor, field, change.value)
+    other_ids = [o.pk for o in others]
+    first_touch = Touch.objects.filter(lead_id__in=[*other_ids, keep], direction=Touch.Direction.OUTBOUND)
+    first_touch = first_touch.aggregate(first=Min("occurred_at"))["first"]
+    if first_touch is not None:
+        survivor.first_touch_at = first_touch
+    moved_events = LeadEvent.objects.filter(lead_id__in=other_ids).update(lead_id=keep)
+    moved_touches = Touch.objects.filter(lead_id__in=other_ids).update(lead_id=keep)
+    for other in others:
+        other.merged_into_id = keep
+    rows_update(Lead, others, ["merged_into"])
+    rows_update(Lead, [survivor], [*changes.keys(), "first_touch_at"])
+    DuplicateCandidate.objects.filter(
+        Q(lead_id__in=ids, other_id__in=ids), status=DuplicateCandidate.Status.OPEN
+    ).update(status=DuplicateCandidate.Status.MERGED, decided_at=at, decided_by=actor)
+    LeadEvent.objects.create(
+        lead=survivor, kind=LeadEvent.Kind.MERGED, occurred_at=at, actor=actor, cycle=survivor.cycle,
+        reason="; ".join(decision.reasons) if survivor_id is None else "survivor chosen by hand",
+        data={"merged": [{"id": o.pk, "name": o.name, "email": o.email} for o in others],
+              "filled": {f: str(c.value) for f, c in changes.items()},
+              "moved_events": moved_events, "moved_touches": moved_touches},
+    )  # fmt: skip
+    from baton.org.services import audit_record
+    from baton.scoring.services import leads_score
+
+    leads_score([survivor], trigger="merged", ats=[at])
+    audit_record(actor, "lead.merge", "lead", keep, {"merged": other_ids, "filled": sorted(changes)})
+    return survivor
+
+
+def duplicate_dismiss(candidate_id: int, *, actor, at: datetime | None = None) -> DuplicateCandidate:
+    candidate = DuplicateCandidate.objects.select_related("lead", "other").filter(pk=candidate_id).first()
+    if candidate is None:
+        raise InvalidInput(f"no duplicate pair {candidate_id}")
+    if not _can_merge(actor, [candidate.lead, candidate.other]):
+        raise NotAllowed("only an admin, or the owner of both leads, may decide on this pair")
+    if candidate.status != DuplicateCandidate.Status.OPEN:
+        raise Conflict(f"this pair is already {candidate.status}", code="already_decided")
+    candidate.status, candidate.decided_at, candidate.decided_by = (
+        DuplicateCandidate.Status.DISMISSED, at or clock.now(), actor)  # fmt: skip
+    candidate.save(update_fields=["status", "decided_at", "decided_by"])
+    return candidate
