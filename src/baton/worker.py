@@ -11,10 +11,11 @@ log = logging.getLogger(__name__)
 
 def sweep(at: datetime) -> dict:
     from baton.handoffs.services import handoffs_sweep
-    from baton.leads.services import leads_route_pending
+    from baton.leads.services import leads_recycle, leads_route_pending
 
     result = handoffs_sweep(at)
     result["leads_routed"] = leads_route_pending(at=at)
+    result["leads_recycled"] = leads_recycle(at=at)
     return result
 
 

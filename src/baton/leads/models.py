@@ -116,6 +116,7 @@ class Lead(models.Model):
 
     created_at = models.DateTimeField(db_index=True)
     routed_at = models.DateTimeField(null=True, blank=True)
+    owned_since = models.DateTimeField(null=True, blank=True, help_text="when the current owner got the lead")
     first_touch_at = models.DateTimeField(null=True, blank=True)
     status_changed_at = models.DateTimeField()
     created_by = models.ForeignKey(

@@ -3,7 +3,7 @@
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.db import transaction
 from django.db.models import Case, DateTimeField, Q, Value, When
@@ -274,8 +274,8 @@ def leads_capture(requests: Sequence[CaptureRequest]) -> list[Lead]:
             created = [(lead, req.actor, at) for lead, req, at in zip(leads, requests, ats, strict=True)
                        if lead.direction != Lead.Direction.INBOUND and req.actor is not None]  # fmt: skip
             for lead, actor, at in created:
-                lead.owner, lead.routed_at = actor, at
-            rows_update(Lead, [lead for lead, _, _ in created], ["owner", "routed_at"])
+                lead.owner, lead.routed_at, lead.owned_since = actor, at, at
+            rows_update(Lead, [lead for lead, _, _ in created], ["owner", "routed_at", "owned_since"])
     except Exception:
         # The captures themselves are committed; the worker's sweep scores and routes them later.
         log.exception("scoring/routing of %d captured lead(s) failed; left for the sweep", len(leads))
@@ -308,7 +308,7 @@ def leads_assign_from_routing(
             events.append(LeadEvent(lead=lead, kind=LeadEvent.Kind.ROUTING_FAILED, occurred_at=at,
                                     cycle=lead.cycle, reason=why, data={"decision_id": decision.pk}))  # fmt: skip
             continue
-        lead.owner_id = decision.chosen_id
+        lead.owner_id, lead.owned_since = decision.chosen_id, at
         events.append(
             LeadEvent(lead=lead, kind=LeadEvent.Kind.ROUTED, occurred_at=at, cycle=lead.cycle, reason=why,
                       data={"decision_id": decision.pk, "to": decision.explanation.get("chosen"),
@@ -319,7 +319,7 @@ def leads_assign_from_routing(
                                 {"lead": str(lead), "source": str(SOURCE_LABELS[lead.source])},
                                 link=f"/leads/{lead.pk}/", lead=lead, at=at)
         )  # fmt: skip
-    rows_update(Lead, leads, ["owner", "routed_at"])
+    rows_update(Lead, leads, ["owner", "routed_at", "owned_since"])
     rows_insert(LeadEvent, events)
     if notify:
         notifications_send(notes)
@@ -536,8 +536,19 @@ def touch_log(
 
 @transaction.atomic
 def lead_claim(lead: Lead, user, *, at: datetime | None = None) -> Lead:
+    """Take a lead from the public pool, within the per-SDR claim limit (OrgSettings.pool_claims_per_day)."""
     at = at or clock.now()
-    updated = Lead.objects.filter(pk=lead.pk, owner=None).update(owner=user)
+    limit = OrgSettings.get().pool_claims_per_day
+    if limit:
+        recent = LeadEvent.objects.filter(
+            kind=LeadEvent.Kind.CLAIMED, actor=user, occurred_at__gt=at - timedelta(hours=24)
+        ).count()
+        if recent >= limit:
+            raise NotAllowed(
+                f"you have claimed {recent} leads in the last 24 hours; the limit is {limit}",
+                code="claim_limit",
+            )
+    updated = Lead.objects.filter(pk=lead.pk, owner=None, merged_into=None).update(owner=user, owned_since=at)
     if not updated:
         raise NotAllowed("this lead is no longer in the public pool")
     LeadEvent.objects.create(
@@ -545,6 +556,57 @@ def lead_claim(lead: Lead, user, *, at: datetime | None = None) -> Lead:
     )
     lead.refresh_from_db()
     return lead
+
+
+RECYCLABLE = (LeadStatus.NEW, LeadStatus.WORKING)
+
+
+def leads_recycle(*, at: datetime | None = None, limit: int = 5000) -> int:
+    """Return owned new/working leads nobody touched for OrgSettings.pool_recycle_days to the public pool.
+
+    'Untouched' means no touch since the later of the owner getting the lead and the cut-off. One query
+    finds them, one update frees them (conditional: a lead touched or re-assigned meanwhile stays), one
+    insert records the timeline entries; each previous owner gets one notification.
+    """
+    from django.db.models import Exists, OuterRef
+
+    at = at or clock.now()
+    days = OrgSettings.get().pool_recycle_days
+    if not days:
+        return 0
+    cutoff = at - timedelta(days=days)
+    recent_touch = Touch.objects.filter(lead=OuterRef("pk"), occurred_at__gt=cutoff)
+    stale = list(
+        Lead.objects.filter(
+            owner__isnull=False, status__in=RECYCLABLE, merged_into=None, owned_since__lte=cutoff
+        )
+        .filter(~Exists(recent_touch))
+        .order_by("pk")
+        .values_list("pk", "owner_id", "cycle", "owned_since")[:limit]
+    )
+    if not stale:
+        return 0
+    with transaction.atomic():
+        freed = set(
+            Lead.objects.filter(pk__in=[pk for pk, *_ in stale], owned_since__lte=cutoff)
+            .filter(~Exists(recent_touch))
+            .values_list("pk", flat=True)
+        )
+        Lead.objects.filter(pk__in=freed).update(owner=None, owned_since=None)
+        rows = [(pk, owner, cycle, since) for pk, owner, cycle, since in stale if pk in freed]
+        rows_insert(LeadEvent, [
+            LeadEvent(lead_id=pk, kind=LeadEvent.Kind.RECYCLED, occurred_at=at, cycle=cycle,
+                      reason=f"no touch for {days} days", data={"previous_owner_id": owner})
+            for pk, owner, cycle, _ in rows
+        ])  # fmt: skip
+        per_owner: dict[int, int] = {}
+        for _, owner, _, _ in rows:
+            per_owner[owner] = per_owner.get(owner, 0) + 1
+        notifications_send([
+            NotificationRequest(owner, "leads_recycled", {"count": n, "days": days}, link="/pool/", at=at)
+            for owner, n in sorted(per_owner.items())
+        ])  # fmt: skip
+    return len(freed)
 
 
 def leads_disqualify(requests: Sequence[TransitionRequest]) -> list[Lead]:

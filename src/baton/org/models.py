@@ -126,6 +126,13 @@ class OrgSettings(models.Model):
     default_phone_region = models.CharField(max_length=2, default="CN")
     handoff_bant_min = models.PositiveSmallIntegerField(default=3)
     acceptance_sla_hours = models.PositiveSmallIntegerField(default=48)
+    pool_claims_per_day = models.PositiveSmallIntegerField(
+        default=20, help_text="how many leads an SDR may claim from the public pool in 24 hours (0: no limit)"
+    )
+    pool_recycle_days = models.PositiveSmallIntegerField(
+        default=14,
+        help_text="an owned new/working lead with no touch for this many days returns to the pool (0: never)",
+    )
 
     @classmethod
     def get(cls) -> "OrgSettings":
