@@ -164,6 +164,77 @@ def queue(request):
     return [lead_out(lead) for lead in selectors.sdr_queue(request.auth).select_related("owner")]
 
 
+class TargetInSchema(Schema):
+    company: str = Field(..., max_length=200)
+    website: str = Field("", max_length=200)
+    contact_name: str = Field("", max_length=200)
+    contact_email: str = Field("", max_length=254)
+    contact_phone: str = Field("", max_length=40)
+    contact_title: str = Field("", max_length=200)
+    industry: str = Field("", max_length=80)
+    region: str = Field("", max_length=60)
+    city: str = Field("", max_length=80)
+
+    model_config = {"extra": "forbid"}
+
+
+class TargetListIn(Schema):
+    name: str = Field(..., min_length=1, max_length=200)
+    targets: list[TargetInSchema] = Field(..., min_length=1, max_length=5000)
+
+    model_config = {"extra": "forbid"}
+
+
+class TargetOut(Schema):
+    line: int
+    company: str
+    domain: str
+    outcome: str
+    reason: str
+    account_id: int | None
+    inbound_lead_id: int | None
+    inbound_owner: str | None
+    lead_id: int | None
+
+    @staticmethod
+    def resolve_inbound_owner(t) -> str | None:
+        return t.inbound_owner.username if t.inbound_owner_id else None
+
+
+class TargetListOut(Schema):
+    id: int
+    name: str
+    created_at: datetime
+    targets: list[TargetOut]
+
+    @staticmethod
+    def resolve_targets(target_list) -> list:
+        return list(target_list.targets.select_related("inbound_owner").order_by("line"))
+
+
+@router.post(
+    "/targets", response={201: TargetListOut}, summary="Check an outbound target list (conflict rule)"
+)
+def targets_check_api(request: HttpRequest, payload: TargetListIn):
+    """Each target is checked against Baton's accounts and inbound leads: an inbound-owned company stays
+    with its inbound owner (the reason says whose and why); clear targets with a contact become your
+    outbound leads."""
+    from baton.leads.targets import TargetIn, targets_check
+
+    targets = [TargetIn(**t.model_dump()) for t in payload.targets]
+    return Status(201, targets_check(payload.name, targets, owner=request.auth))
+
+
+@router.get("/targets/{list_id}", response=TargetListOut, summary="A target list and its outcomes")
+def target_list_get(request: HttpRequest, list_id: int):
+    from baton.leads.models import TargetList
+
+    found = TargetList.objects.filter(pk=list_id).first()
+    if found is None or not (request.auth.is_admin or found.owner_id == request.auth.pk):
+        raise NotFound(f"no target list {list_id}")
+    return found
+
+
 class DuplicatePairOut(Schema):
     id: int
     lead_id: int

@@ -273,3 +273,46 @@ class DuplicateCandidate(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["lead", "other"], name="uniq_duplicate_pair")]
         indexes = [models.Index(fields=["status", "-score"])]
+
+
+class TargetList(models.Model):
+    """An outbound SDR's list of target accounts, checked against what Baton already has (spec §4.2)."""
+
+    name = models.CharField(max_length=200)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="target_lists")
+    created_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Target(models.Model):
+    """One target of a list and the outcome of the inbound/outbound conflict check."""
+
+    class Outcome(models.TextChoices):
+        CLEAR = "clear", _("Clear: yours to work")
+        INBOUND = "inbound", _("Belongs to the inbound owner")
+        DUPLICATE = "duplicate", _("Already on one of your lists")
+        INVALID = "invalid", _("Not usable")
+
+    target_list = models.ForeignKey(TargetList, on_delete=models.CASCADE, related_name="targets")
+    line = models.PositiveIntegerField(default=0)
+    company = models.CharField(max_length=200)
+    domain = models.CharField(max_length=200, blank=True)
+    name_key = models.CharField(max_length=200, blank=True)
+    contact_name = models.CharField(max_length=200, blank=True)
+    contact_email = models.CharField(max_length=254, blank=True)
+    contact_phone = models.CharField(max_length=32, blank=True)
+    contact_title = models.CharField(max_length=200, blank=True)
+    outcome = models.CharField(max_length=10, choices=Outcome.choices)
+    reason = models.CharField(max_length=400, blank=True)
+    account = models.ForeignKey(Account, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    inbound_lead = models.ForeignKey(Lead, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    inbound_owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    lead = models.ForeignKey(Lead, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    checked_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["target_list", "outcome"])]

@@ -294,3 +294,62 @@ def duplicate_decide(request: HttpRequest, pair_id: int) -> HttpResponse:
     if is_htmx(request):
         return render_partial(request, "leads/_duplicates_table.html", _duplicates_context(request))
     return redirect_after_post(request, reverse("web:duplicates"))
+
+
+# --- Outbound target lists ------------------------------------------------------------------------
+
+
+def _is_outbound(user) -> bool:
+    from baton.leads.targets import OUTBOUND_ROLES
+
+    return user.is_admin or user.has_role(*OUTBOUND_ROLES)
+
+
+@login_required
+def targets(request: HttpRequest) -> HttpResponse:
+    """Upload a target-account list (CSV/XLSX) and see which targets are yours to work."""
+    import tempfile
+    from pathlib import Path
+
+    from baton.leads.models import TargetList
+    from baton.leads.targets import targets_check, targets_from_file
+
+    if not _is_outbound(request.user):
+        return render(request, "leads/targets.html", {"active": "leads", "forbidden": True}, status=403)
+    error = ""
+    if request.method == "POST":
+        upload = request.FILES.get("file")
+        name = request.POST.get("name", "").strip()
+        if upload is None:
+            error = _("Choose a CSV or XLSX file.")
+        else:
+            with tempfile.TemporaryDirectory(prefix="baton-targets-") as tmp:
+                path = Path(tmp) / Path(upload.name or "targets.csv").name
+                with path.open("wb") as out:
+                    for chunk in upload.chunks():
+                        out.write(chunk)
+                try:
+                    made = targets_check(name or upload.name, targets_from_file(path), owner=request.user)
+                except DomainError as exc:
+                    error = exc.message
+                else:
+                    return redirect_after_post(request, reverse("web:target_list", args=[made.pk]))
+    lists = TargetList.objects.filter(owner=request.user).order_by("-created_at")[:20]
+    return render(request, "leads/targets.html", {"active": "leads", "lists": lists, "error": error},
+                  status=422 if error else 200)  # fmt: skip
+
+
+@require_GET
+@login_required
+def target_list(request: HttpRequest, list_id: int) -> HttpResponse:
+    from django.http import Http404
+
+    from baton.leads.models import TargetList
+
+    found = TargetList.objects.filter(pk=list_id).first()
+    if found is None or not (request.user.is_admin or found.owner_id == request.user.pk):
+        raise Http404
+    rows = list(found.targets.select_related("inbound_owner", "lead").order_by("line"))
+    counts = {o: sum(1 for t in rows if t.outcome == o) for o in ("clear", "inbound", "duplicate", "invalid")}
+    return render(request, "leads/target_list.html", {"active": "leads", "target_list": found, "rows": rows,
+                                                       "counts": counts})  # fmt: skip

@@ -5,6 +5,10 @@ from django.utils.translation import gettext_lazy as _
 MESSAGES = {
     "lead_assigned": _("New lead assigned to you: %(lead)s (%(source)s)"),
     "leads_recycled": _("%(count)s of your leads went back to the public pool: no touch for %(days)s days"),
+    "targets_inbound_conflict": _(
+        "%(sdr)s wanted %(count)s of your inbound accounts as outbound targets "
+        "(%(companies)s); they stay yours"
+    ),
     "leads_imported": _("%(count)s leads from the import of %(file)s were assigned to you"),
     "handoff_received": _("%(sdr)s handed off %(lead)s to you; accept or reject by %(due)s"),
     "handoff_accepted": _("%(ae)s accepted your handoff of %(lead)s"),
