@@ -164,6 +164,7 @@ def import_leads(
     dry_run: bool = False,
     assign: str = "route",
     progress: Progress | None = None,
+    on_start: Callable[[ImportJob], None] | None = None,
 ) -> ImportJob:
     """Import a lead file (see the module docstring for the semantics). Returns the finished job.
 
@@ -193,6 +194,10 @@ def import_leads(
         ]
     rejects = RejectsFile(Path(settings.DATA_DIR) / "imports" / f"import-{job.pk}-rejects.csv", table.headers)
     expected = estimate_rows(path, table)
+    progress_path = progress_file(job)
+    _write_progress(progress_path, 0, expected)
+    if on_start:
+        on_start(job)
     counts = Counts()
     _SCORES.clear()
     status, error = ImportJob.Status.DONE, ""
@@ -201,6 +206,7 @@ def import_leads(
             region = OrgSettings.get().default_phone_region
             for batch in _batches(table.rows(), BATCH_ROWS):
                 _import_batch(batch, plan, rules, rejects, counts, job, actor, now, region, assign)
+                _write_progress(progress_path, counts.rows, max(expected, counts.rows))
                 if progress:
                     progress(counts.rows, max(expected, counts.rows))
             _notify_assigned(counts, job, now)
@@ -218,11 +224,28 @@ def import_leads(
     return _finish(job, counts, status, error, rejects, started)
 
 
+def progress_file(job: ImportJob) -> Path:
+    return Path(settings.DATA_DIR) / "imports" / f"import-{job.pk}.progress.json"
+
+
+def _write_progress(path: Path, done: int, expected: int) -> None:
+    """Progress lives in a small file, not the database: the import's own transaction hides its rows
+    from everyone else until the end, and on SQLite holds the only write lock."""
+    import json
+    import os
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps({"rows": done, "expected": expected}))
+    os.replace(tmp, path)
+
+
 def _finish(job: ImportJob, counts: Counts, status: str, error: str, rejects: RejectsFile, started: float):
     job.status, job.error = status, error
     job.rows, job.imported, job.merged = counts.rows, counts.imported, counts.merged
     job.unchanged, job.rejected = counts.unchanged, counts.rejected
     job.rejects_file = rejects.close(keep=status != ImportJob.Status.FAILED)
+    progress_file(job).unlink(missing_ok=True)
     job.finished_at = clock.now()
     job.seconds = round(time.perf_counter() - started, 3)
     job.save()

@@ -4,6 +4,7 @@ from django.urls import include, path
 from baton.analytics import views as analytics
 from baton.consent import views as consent
 from baton.handoffs import views as handoffs
+from baton.imports import views as imports
 from baton.leads import views as leads
 from baton.notifications import views as notifications
 from baton.pipeline import views as pipeline
@@ -26,6 +27,9 @@ urlpatterns = [
     path("leads/", leads.lead_list, name="lead_list"),
     path("leads/duplicates/", leads.duplicates, name="duplicates"),
     path("targets/", leads.targets, name="targets"),
+    path("imports/", imports.import_page, name="imports"),
+    path("imports/<int:job_id>/", imports.import_job, name="import_job"),
+    path("imports/<int:job_id>/rejects/", imports.import_rejects, name="import_rejects"),
     path("targets/<int:list_id>/", leads.target_list, name="target_list"),
     path("leads/duplicates/<int:pair_id>/", leads.duplicate_decide, name="duplicate_decide"),
     path("leads/<int:lead_id>/", leads.lead_detail, name="lead"),
