@@ -174,3 +174,17 @@ def test_unusable_files_and_mappings_are_refused_before_anything_starts(tmp_path
     with pytest.raises(InvalidInput, match="assignment"):
         import_leads(write_csv(tmp_path / "ok2.csv", [good(1)]), mapping="baton", assign="everyone")
     assert ImportJob.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_do_not_contact_columns_become_consent_records(tmp_path):
+    from baton.consent.selectors import contact_decision
+
+    header = [*HEADER, "do_not_email", "do_not_call"]
+    path = write_csv(tmp_path / "dnc.csv", [[*good(1), "yes", "no"], [*good(2, phone="13800138000"), "", "是"]],
+                     header=header)  # fmt: skip
+    job = import_leads(path, mapping="baton", assign="pool")
+    assert (job.imported, job.rejected) == (2, 0)
+    assert contact_decision(email="p1@firm1.com", channel="email").allowed is False
+    assert contact_decision(email="p1@firm1.com", channel="call").allowed is True
+    assert contact_decision(phone="+8613800138000", channel="call").allowed is False

@@ -62,6 +62,7 @@ class Item:
     line: int
     clean: dict
     created_at: datetime | None
+    opt_outs: list[str] = field(default_factory=list)  # channels the file says not to use
     lead: Lead | None = None  # the lead this row became or was merged into
     matched_by: str = ""
 
@@ -266,9 +267,7 @@ def _import_batch(batch, plan, rules, rejects, counts, job, actor, now, region, 
                 raise ValueError("; ".join(reasons))
             external_id = capture.pop("external_id", "")
             extra = capture.pop("extra", {})
-            for flag in ("do_not_email", "do_not_call"):
-                if flag in capture:
-                    extra[flag] = capture.pop(flag)
+            opt_outs = [channel for flag, channel in DO_NOT_CONTACT.items() if capture.pop(flag, False)]
             if "status" in capture:
                 extra["status"] = capture.pop("status")
             created_at = capture.pop("created_at", None)
@@ -284,11 +283,12 @@ def _import_batch(batch, plan, rules, rejects, counts, job, actor, now, region, 
             rejects.add(row.line, str(exc), row.values)
             continue
         clean["external_id"], clean["extra"] = external_id[:200], extra
-        items.append(Item(row.line, clean, created))
+        items.append(Item(row.line, clean, created, opt_outs=opt_outs))
     counts.rejected = rejects.count
     if items:
         _match(items)
         _apply(items, counts, job, actor, now, assign)
+        _record_opt_outs(items, actor, now)
 
 
 def _keys(clean: dict) -> list[tuple[str, str]]:
@@ -467,6 +467,20 @@ def _fill_empty(lead: Lead, clean: dict) -> list[str]:
         lead.extra = {**lead.extra, **new_keys}
         filled.append("extra")
     return filled
+
+
+DO_NOT_CONTACT = {"do_not_email": "email", "do_not_call": "call"}
+
+
+def _record_opt_outs(items: list[Item], actor, now: datetime) -> None:
+    """The file's do-not-contact columns become consent records (opted out, source "import")."""
+    from baton.consent.services import preferences_record_bulk
+
+    rows = [(it.clean.get("email") or None, it.clean.get("phone") or None, channel, "opted_out", "import")
+            for it in items for channel in it.opt_outs
+            if it.clean.get("email") or it.clean.get("phone")]  # fmt: skip
+    if rows:
+        preferences_record_bulk(rows, actor=actor, at=now)
 
 
 def _notify_assigned(counts: Counts, job: ImportJob, now: datetime) -> None:
