@@ -177,3 +177,23 @@ def test_bulk_disqualification_checks_every_actor(sdrs):
     assert set(Lead.objects.values_list("status", "disqualified_reason")) == {
         (LeadStatus.DISQUALIFIED, "spam")
     }
+
+
+def test_accounts_match_by_domain_name_and_similar_name_and_say_how(sdrs):
+    a = leads_capture(
+        [CaptureRequest({"name": "A", "email": "a@northwind.cn", "company": "Northwind Traders Ltd"})]
+    )[0]
+    assert a.account_match["method"] == "new"
+    same_domain, same_name, similar, other = leads_capture([
+        CaptureRequest({"name": "B", "email": "b@northwind.cn", "company": "NW"}),
+        CaptureRequest({"name": "C", "phone": "+8613800138001", "company": "Northwind Traders Limited"}),
+        CaptureRequest({"name": "D", "phone": "+8613800138002", "company": "Northwnd Traders"}),
+        CaptureRequest({"name": "E", "email": "e@southwind.cn", "company": "Southwind Shipping"}),
+    ])  # fmt: skip
+    assert (same_domain.account_id, same_domain.account_match["method"]) == (a.account_id, "domain")
+    assert (same_name.account_id, same_name.account_match["method"]) == (a.account_id, "name")
+    assert (similar.account_id, similar.account_match["method"]) == (a.account_id, "fuzzy")
+    assert 90 <= similar.account_match["score"] < 100 and similar.account_match["reasons"]
+    assert other.account_id != a.account_id and other.account_match["method"] == "new"
+    assert Account.objects.count() == 2
+    assert Lead.objects.get(pk=similar.pk).account_match["method"] == "fuzzy"  # stored

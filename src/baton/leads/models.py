@@ -33,6 +33,9 @@ class Account(models.Model):
     name = models.CharField(max_length=200)
     name_key = models.CharField(max_length=200, db_index=True, help_text="normalised name for matching")
     domain = models.CharField(max_length=200, blank=True, db_index=True)
+    # First and last characters of name_key: the blocks fuzzy account matching looks candidates up in.
+    name_head = models.CharField(max_length=8, blank=True, db_index=True)
+    name_tail = models.CharField(max_length=8, blank=True, db_index=True)
     industry = models.CharField(max_length=80, blank=True)
     city = models.CharField(max_length=80, blank=True)
     region = models.CharField(max_length=60, blank=True)
@@ -83,6 +86,9 @@ class Lead(models.Model):
         help_text="the lead's id in the system it was imported from",
     )
     extra = models.JSONField(default=dict, blank=True, help_text="imported columns Baton has no field for")
+    account_match = models.JSONField(
+        default=dict, blank=True, help_text="how the account was matched: method, score, reasons"
+    )
     merged_into = models.ForeignKey(
         "self",
         null=True,

@@ -9,7 +9,7 @@ from django.db import transaction
 from django.db.models import Case, DateTimeField, Q, Value, When
 
 from baton import clock
-from baton.core import lifecycle, normalize
+from baton.core import dedupe, lifecycle, normalize
 from baton.core.errors import InvalidInput, NotAllowed
 from baton.core.lifecycle import LeadStatus
 from baton.dbutil import chunks, rows_insert, rows_update
@@ -18,6 +18,7 @@ from baton.notifications.services import NotificationRequest, notifications_send
 from baton.org.models import OrgSettings
 
 log = logging.getLogger(__name__)
+FUZZY_MIN = 4  # shorter company keys are matched exactly only: "abc" ~ "abd" says nothing
 
 # Choice sets, built once: TextChoices.values builds a new list on every access.
 SOURCES = frozenset(Source.values)
@@ -121,11 +122,14 @@ def _account_keys(clean: dict) -> tuple[str, str]:
 
 
 def accounts_match(cleaned: Sequence[dict], ats: Sequence[datetime]) -> list[Account | None]:
-    """Match each capture to an account: exact domain first, then the normalised company name.
+    """Match each capture to an account and record how in ``clean["_account_match"]``.
 
-    Captures whose company matches nothing get a new account, which later captures in the same
-    batch match too. An account matched by name that has no domain yet takes the capture's domain.
-    Reads candidates with one query per 500 captures and writes with one insert and one update.
+    Exact domain first, then the normalised company name, then a similar name (core.dedupe.match_account:
+    rapidfuzz ratio ≥ 90, owned accounts first, then recent activity), looked up by the first or last
+    characters of the name key — never against all accounts. Captures whose company matches nothing get
+    a new account, which later captures in the same batch match too. An account matched by name that
+    has no domain yet takes the capture's domain. One query per key kind per 500 captures, one insert,
+    one update.
     """
     keys = [_account_keys(c) for c in cleaned]
     domains = sorted({d for d, _ in keys if d})
@@ -138,22 +142,55 @@ def accounts_match(cleaned: Sequence[dict], ats: Sequence[datetime]) -> list[Acc
     for part in chunks(names):
         for a in Account.objects.filter(name_key__in=part).order_by("-pk"):
             by_name[a.name_key] = a
+    # Fuzzy candidates, only for names no exact rule will match.
+    unmatched = [
+        (d, k) for d, k in keys if k and len(k) >= FUZZY_MIN and k not in by_name and d not in by_domain
+    ]
+    heads = sorted({k[:3] for _, k in unmatched})
+    tails = sorted({k[-3:] for _, k in unmatched})
+    blocks: dict[str, list[Account]] = {}
+    seen: set[int] = set()
+    for field, values in (("name_head", heads), ("name_tail", tails)):
+        for part in chunks(values):
+            for a in Account.objects.filter(**{f"{field}__in": part}).order_by("pk"):
+                if (field, a.pk) in seen:
+                    continue
+                seen.add((field, a.pk))
+                blocks.setdefault(f"{field[5]}:{getattr(a, field)}", []).append(a)
     out: list[Account | None] = []
     new: list[Account] = []
     gained_domain: dict[int, Account] = {}
     for clean, (domain, key), at in zip(cleaned, keys, ats, strict=True):
+        match = {"method": "none", "score": 0, "reasons": []}
         account = by_domain.get(domain) if domain else None
-        if account is None and key:
-            account = by_name.get(key)
-            if account is not None and domain and not account.domain:
-                account.domain = domain
-                by_domain[domain] = account
-                if account.pk is not None:
-                    gained_domain[account.pk] = account
+        if account is not None:
+            match = {"method": "domain", "score": 100, "reasons": [f"same domain {domain}"]}
+        elif key and (account := by_name.get(key)) is not None:
+            match = {"method": "name", "score": 100, "reasons": [f"same company name key {key!r}"]}
+        elif key and len(key) >= FUZZY_MIN:
+            candidates = {
+                id(a): a for a in (*blocks.get(f"h:{key[:3]}", ()), *blocks.get(f"t:{key[-3:]}", ()))
+            }
+            facts = {f"c{n}": a for n, a in enumerate(candidates.values())}
+            found = dedupe.match_account(key, domain, [
+                dedupe.AccountFacts(a.pk if a.pk is not None else f"new-{ref}", a.name_key, a.domain, a.owner_id)
+                for ref, a in facts.items()
+            ])  # fmt: skip
+            if found is not None:
+                by_id = {(a.pk if a.pk is not None else f"new-{ref}"): a for ref, a in facts.items()}
+                account = by_id[found.account_id]
+                match = {"method": found.method, "score": found.score, "reasons": list(found.reasons)}
+        if account is not None and domain and not account.domain and match["method"] != "domain":
+            account.domain = domain
+            by_domain[domain] = account
+            if account.pk is not None:
+                gained_domain[account.pk] = account
         if account is None and clean.get("company"):
             account = Account(
                 name=clean["company"],
                 name_key=key,
+                name_head=key[:3],
+                name_tail=key[-3:],
                 domain=domain,
                 industry=clean.get("industry", ""),
                 city=clean.get("city", ""),
@@ -161,11 +198,15 @@ def accounts_match(cleaned: Sequence[dict], ats: Sequence[datetime]) -> list[Acc
                 headcount=clean.get("company_size"),
                 created_at=at,
             )
+            match = {"method": "new", "score": 0, "reasons": ["no account matched: a new one"]}
             new.append(account)
             if domain:
                 by_domain[domain] = account
             if key:
                 by_name.setdefault(key, account)
+                blocks.setdefault(f"h:{key[:3]}", []).append(account)
+                blocks.setdefault(f"t:{key[-3:]}", []).append(account)
+        clean["_account_match"] = match
         out.append(account)
     rows_insert(Account, new)
     rows_update(Account, list(gained_domain.values()), ["domain"])
@@ -191,7 +232,7 @@ def leads_create(
     leads = rows_insert(Lead,
         [
             Lead(**{k: v for k, v in c.items() if not k.startswith("_")}, account=account, contact=contact,
-                 created_at=at, status_changed_at=at, created_by=actor)
+                 created_at=at, status_changed_at=at, created_by=actor, account_match=c.get("_account_match", {}))
             for c, account, contact, at, actor in zip(cleaned, accounts, contacts, ats, actors, strict=True)
         ]
     )  # fmt: skip
@@ -208,6 +249,7 @@ def leads_create(
                     "source": lead.source,
                     "direction": lead.direction,
                     "account": {"id": account.pk, "name": account.name} if account else None,
+                    "account_match": lead.account_match,
                 },
             )
             for lead, account, at, actor in zip(leads, accounts, ats, actors, strict=True)
