@@ -154,7 +154,8 @@ def _prepare(rows: int, folder: Path) -> dict:
             w.writerow(row)
     # Floor: the same rows, raw, into the leads table itself (its indexes included), then rolled back.
     fixed = {"region": "", "website_domain": "", "source_detail": "", "direction": "inbound", "notes": "",
-             "external_id": "", "extra": "{}", "status": "new", "cycle": 1, "mql_in_cycle": False,
+             "external_id": "", "extra": "{}", "account_match": "{}", "status": "new", "cycle": 1,
+             "mql_in_cycle": False,
              "disqualified_reason": "", "score": 0, "fit_score": 0, "engagement_score": 0, "grade": "",
              "created_at": now, "status_changed_at": now}  # fmt: skip
     cols = [*HEADER, *fixed]
