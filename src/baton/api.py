@@ -72,7 +72,11 @@ def _http_error(request, exc: HttpError):
 
 def _mount() -> None:
     from baton.analytics.api import router as kpis
+    from baton.behaviour.api import lead_router as lead_behaviour
+    from baton.behaviour.api import router as behaviour
     from baton.consent.api import router as consent
+    from baton.enrichment.api import lead_router as enrichment_lead
+    from baton.enrichment.api import router as enrichment
     from baton.handoffs.api import lead_router as qualification
     from baton.handoffs.api import router as handoffs
     from baton.imports.api import router as imports
@@ -81,6 +85,9 @@ def _mount() -> None:
     from baton.notifications.api import router as notifications
     from baton.org.api import router as org
     from baton.pipeline.api import router as pipeline
+    from baton.tags.api import lead_router as lead_tags
+    from baton.tags.api import router as tags
+    from baton.tags.api import rules_router as tag_rules
 
     api.add_router("/leads", leads)
     api.add_router("/leads", qualification)
@@ -92,6 +99,13 @@ def _mount() -> None:
     api.add_router("/notifications", notifications)
     api.add_router("/", org)
     api.add_router("/consent", consent)
+    api.add_router("/behaviour", behaviour)
+    api.add_router("/leads", lead_behaviour)
+    api.add_router("/tags", tags)
+    api.add_router("/leads", lead_tags)
+    api.add_router("/tag-rules", tag_rules)
+    api.add_router("/leads", enrichment_lead)
+    api.add_router("/enrichment", enrichment)
     if os.environ.get("BATON_BENCH_ENDPOINTS") == "1":
         from baton.bench.api import router as bench
 

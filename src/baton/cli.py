@@ -159,6 +159,30 @@ def cmd_import(args) -> int:
                       username=args.user, as_json=args.json)  # fmt: skip
 
 
+def cmd_enrich_sample(args) -> int:
+    from baton.enrichment.sample import write_sample
+
+    path = write_sample(args.out, args.rows, seed=args.seed, headers=args.headers, encoding=args.encoding)
+    print(f"wrote {args.rows} companies to {path}")
+    return 0
+
+
+def cmd_enrich_check(args) -> int:
+    from baton.enrichment.commands import check_directory
+
+    return check_directory(args.file, as_json=args.json)
+
+
+def _non_negative(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}")
+    if value < 0:
+        raise argparse.ArgumentTypeError("must not be negative")
+    return value
+
+
 def cmd_demo(args) -> int:
     from baton.demo import run
 
@@ -254,6 +278,21 @@ def build_parser() -> argparse.ArgumentParser:
     i.add_argument("--user", help="import as this user (recorded on the job and the timeline)")
     i.add_argument("--json", action="store_true", help="print the summary as one JSON object")
     i.set_defaults(func=cmd_import)
+
+    s = sub.add_parser("enrich", help="company enrichment: the offline company directory")
+    esub = s.add_subparsers(dest="enrich_command", required=True)
+    e = esub.add_parser("directory-sample", help="write a realistic sample company directory (CSV or XLSX)")
+    e.add_argument("--rows", type=_non_negative, default=1000, help="companies in the file")
+    e.add_argument("--out", required=True, help="the file to write (.xlsx for a workbook, else CSV)")
+    e.add_argument("--seed", type=int, default=1)
+    e.add_argument("--headers", choices=["en", "zh"], default="en", help="English or Chinese column names")
+    e.add_argument("--encoding", choices=["utf-8-sig", "utf-8", "gb18030"], default="utf-8-sig",
+                   help="CSV text encoding (utf-8-sig opens in Excel; gb18030 is what Chinese Excel saves)")  # fmt: skip
+    e.set_defaults(func=cmd_enrich_sample)
+    e = esub.add_parser("directory-check", help="read a company directory and report bad rows and warnings")
+    e.add_argument("file")
+    e.add_argument("--json", action="store_true", help="print the report as one JSON object")
+    e.set_defaults(func=cmd_enrich_check)
 
     s = sub.add_parser("demo", help="build the reference organisation, simulate a quarter, and serve it")
     s.add_argument("--seed", type=int, default=1)

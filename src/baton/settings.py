@@ -62,6 +62,9 @@ INSTALLED_APPS = [
     "baton.analytics",
     "baton.imports",
     "baton.consent",
+    "baton.behaviour",
+    "baton.tags",
+    "baton.enrichment",
     "baton.web",
     "baton.bench",
 ]

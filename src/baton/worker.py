@@ -10,10 +10,17 @@ log = logging.getLogger(__name__)
 
 
 def sweep(at: datetime) -> dict:
+    from baton.enrichment.services import enrichment_sweep
     from baton.handoffs.services import handoffs_sweep
     from baton.leads.services import leads_recycle, leads_route_pending
 
     result = handoffs_sweep(at)
+    # Before routing: leads whose enrichment finished or timed out are routed in this same sweep.
+    try:
+        result["enrichment_released"] = len(enrichment_sweep(at))
+    except Exception:  # enrichment failing must not stop routing
+        log.exception("enrichment sweep failed")
+        result["enrichment_released"] = 0
     result["leads_routed"] = leads_route_pending(at=at)
     result["leads_recycled"] = leads_recycle(at=at)
     return result

@@ -20,6 +20,8 @@ def nav_items(user) -> list[dict]:
     items.append({"key": "dashboard", "url": "/dashboard/", "label": _("Dashboard")})
     if admin:
         items.append({"key": "consent", "url": "/settings/consent/", "label": _("Do not contact")})
+        items.append({"key": "enrichment", "url": "/settings/enrichment/", "label": _("Enrichment")})
+        items.append({"key": "tags", "url": "/settings/tags/", "label": _("Tags")})
     if admin and user.is_staff:
         items.append({"key": "settings", "url": "/admin/", "label": _("Settings")})
     return items

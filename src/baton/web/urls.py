@@ -2,12 +2,15 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from baton.analytics import views as analytics
+from baton.behaviour import views as behaviour
 from baton.consent import views as consent
+from baton.enrichment import views as enrichment
 from baton.handoffs import views as handoffs
 from baton.imports import views as imports
 from baton.leads import views as leads
 from baton.notifications import views as notifications
 from baton.pipeline import views as pipeline
+from baton.tags import views as tags
 from baton.web import views
 
 app_name = "web"
@@ -39,6 +42,13 @@ urlpatterns = [
     path("leads/<int:lead_id>/handoff/", handoffs.handoff_new, name="handoff_create"),
     path("leads/<int:lead_id>/consent/", consent.lead_panel, name="consent_lead_panel"),
     path("leads/<int:lead_id>/consent/opt-out/", consent.lead_opt_out, name="consent_lead_opt_out"),
+    path("leads/<int:lead_id>/enrichment/", enrichment.lead_card, name="enrichment_lead_card"),
+    path("leads/<int:lead_id>/enrichment/run/", enrichment.lead_rerun, name="enrichment_lead_rerun"),
+    path("leads/<int:lead_id>/tags/", tags.lead_card, name="tags_lead_card"),
+    path("tags/suggestions/", tags.tag_suggestions, name="tags_suggestions"),
+    path("leads/<int:lead_id>/tags/add/", tags.lead_tags_add, name="tags_lead_add"),
+    path("leads/<int:lead_id>/tags/<int:tag_id>/remove/", tags.lead_tag_remove, name="tags_lead_remove"),
+    path("leads/<int:lead_id>/behaviour/", behaviour.lead_behaviour_page, name="behaviour_lead"),
     # AE
     path("inbox/", handoffs.inbox, name="inbox"),
     path("inbox/rows/", handoffs.inbox_rows, name="inbox_rows"),
@@ -60,6 +70,15 @@ urlpatterns = [
         name="consent_unsuppress",
     ),  # fmt: skip
     path("settings/consent/opt-in/", consent.settings_save, name="consent_settings_save"),
+    # Sales ops: enrichment
+    path("settings/enrichment/", enrichment.settings_page, name="enrichment_settings"),
+    path("settings/enrichment/save/", enrichment.settings_save, name="enrichment_settings_save"),
+    # Sales ops: tags and tag rules
+    path("settings/tags/", tags.settings_page, name="tags_settings"),
+    path("settings/tags/new/", tags.tag_new, name="tags_tag_create"),
+    path("settings/tags/rules/new/", tags.rule_new, name="tags_rule_create"),
+    path("settings/tags/rules/apply/", tags.rules_apply, name="tags_rules_apply"),
+    path("settings/tags/rules/<int:rule_id>/", tags.rule_edit, name="tags_rule_edit"),
     # Everyone
     path("notifications/", notifications.notification_list, name="notifications"),
     path("notifications/read-all/", notifications.read_all, name="notifications_read_all"),

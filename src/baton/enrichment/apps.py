@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class EnrichmentConfig(AppConfig):
+    name = "baton.enrichment"
+    label = "enrichment"
