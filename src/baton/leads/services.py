@@ -306,11 +306,17 @@ def leads_capture(requests: Sequence[CaptureRequest]) -> list[Lead]:
         raise _invalid_batch(errors, len(requests))
     ats = [req.at or now for req in requests]
     leads = leads_create(cleaned, actors=[req.actor for req in requests], ats=ats)
+    # Enrichment runs outside the scoring/routing transaction (a directory reload must not hold the
+    # write lock); a lead it holds back is scored and routed by the sweep once enriched or timed out.
+    from baton.enrichment.services import enrichment_before_routing
+
+    _ready, waiting = enrichment_before_routing(leads, ats=ats)
+    held = {lead.pk for lead in waiting}
     try:
         with transaction.atomic():
-            leads_score(leads, trigger="captured", ats=ats)
-            inbound = [(lead, at) for lead, at in zip(leads, ats, strict=True)
-                       if lead.direction == Lead.Direction.INBOUND]  # fmt: skip
+            go = [(lead, at) for lead, at in zip(leads, ats, strict=True) if lead.pk not in held]
+            leads_score([lead for lead, _ in go], trigger="captured", ats=[at for _, at in go])
+            inbound = [(lead, at) for lead, at in go if lead.direction == Lead.Direction.INBOUND]
             if inbound:
                 route_leads([lead for lead, _ in inbound], ats=[at for _, at in inbound])
             created = [(lead, req.actor, at) for lead, req, at in zip(leads, requests, ats, strict=True)
@@ -325,11 +331,15 @@ def leads_capture(requests: Sequence[CaptureRequest]) -> list[Lead]:
         leads = [fresh[lead.pk] for lead in leads]
     try:
         from baton.leads.duplicates import duplicates_detect
+        from baton.tags.services import rules_load as tag_rules
+        from baton.tags.services import tag_rules_apply
 
         with transaction.atomic():
             duplicates_detect(leads, at=max(ats))
-    except Exception:  # a capture never fails because duplicate detection did
-        log.exception("duplicate detection for %d captured lead(s) failed", len(leads))
+            if tag_rules():
+                tag_rules_apply([lead.pk for lead in leads], at=max(ats))
+    except Exception:  # a capture never fails because duplicate detection or tagging did
+        log.exception("duplicate detection / tag rules for %d captured lead(s) failed", len(leads))
     return leads
 
 
@@ -666,11 +676,13 @@ def lead_disqualify(lead: Lead, user, reason: str, *, at: datetime | None = None
 
 def leads_route_pending(*, at: datetime | None = None, limit: int = 500) -> int:
     """Score and route captured leads whose routing never ran (e.g. a crash after the durable insert)."""
+    from baton.enrichment.selectors import exclude_waiting
     from baton.routing.services import route_leads
     from baton.scoring.services import leads_score
 
     at = at or clock.now()
-    leads = list(Lead.objects.filter(routed_at=None, direction=Lead.Direction.INBOUND).order_by("pk")[:limit])
+    unrouted = Lead.objects.filter(routed_at=None, direction=Lead.Direction.INBOUND, merged_into=None)
+    leads = list(exclude_waiting(unrouted, at=at).order_by("pk")[:limit])
     if leads:
         with transaction.atomic():
             leads_score(leads, trigger="captured", ats=[at] * len(leads))
