@@ -188,3 +188,17 @@ def test_do_not_contact_columns_become_consent_records(tmp_path):
     assert contact_decision(email="p1@firm1.com", channel="email").allowed is False
     assert contact_decision(email="p1@firm1.com", channel="call").allowed is True
     assert contact_decision(phone="+8613800138000", channel="call").allowed is False
+
+
+@pytest.mark.django_db
+def test_tag_rules_run_on_imported_leads(tmp_path):
+    from baton.tags.models import LeadTag
+    from baton.tags.services import tag_create, tagrule_create
+
+    admin = user_create("admin", None, roles=["ops_admin"])
+    tag = tag_create("CTO", admin, colour="blue", kind="auto")
+    tagrule_create(admin, name="CTOs", tag=tag.name, condition={"field": "title", "op": "eq", "value": "cto"})
+    path = write_csv(tmp_path / "t.csv", [good(1), good(2, title="Engineer")])
+    import_leads(path, mapping="baton", assign="pool")
+    tagged = set(LeadTag.objects.values_list("lead__external_id", flat=True))
+    assert tagged == {"X1"}

@@ -63,6 +63,7 @@ class Item:
     clean: dict
     created_at: datetime | None
     opt_outs: list[str] = field(default_factory=list)  # channels the file says not to use
+    lead_id: int | None = None  # the new lead this row became
     lead: Lead | None = None  # the lead this row became or was merged into
     matched_by: str = ""
 
@@ -205,8 +206,11 @@ def import_leads(
     try:
         with transaction.atomic():
             region = OrgSettings.get().default_phone_region
+            from baton.tags.services import rules_load as tag_rules_load
+
+            tagging = bool(tag_rules_load())  # tag rules run on the imported leads, if there are any
             for batch in _batches(table.rows(), BATCH_ROWS):
-                _import_batch(batch, plan, rules, rejects, counts, job, actor, now, region, assign)
+                _import_batch(batch, plan, rules, rejects, counts, job, actor, now, region, assign, tagging)
                 _write_progress(progress_path, counts.rows, max(expected, counts.rows))
                 if progress:
                     progress(counts.rows, max(expected, counts.rows))
@@ -253,7 +257,7 @@ def _finish(job: ImportJob, counts: Counts, status: str, error: str, rejects: Re
     return job
 
 
-def _import_batch(batch, plan, rules, rejects, counts, job, actor, now, region, assign) -> None:
+def _import_batch(batch, plan, rules, rejects, counts, job, actor, now, region, assign, tagging) -> None:
     items: list[Item] = []
     for row in batch:
         counts.rows += 1
@@ -289,6 +293,11 @@ def _import_batch(batch, plan, rules, rejects, counts, job, actor, now, region, 
         _match(items)
         _apply(items, counts, job, actor, now, assign)
         _record_opt_outs(items, actor, now)
+        if tagging:
+            from baton.tags.services import tag_rules_apply
+
+            ids = {it.lead_id or (it.lead.pk if isinstance(it.lead, Lead) else None) for it in items}
+            tag_rules_apply(sorted(i for i in ids if i), at=now)
 
 
 def _keys(clean: dict) -> list[tuple[str, str]]:
@@ -408,6 +417,8 @@ def _insert_new(new: list[Item], counts: Counts, job: ImportJob, actor, now: dat
             c.get("_account_match", {}),
         ))  # fmt: skip
     lead_ids = rows_insert_values(Lead, LEAD_COLUMNS, lead_rows)
+    for it, lead_id in zip(new, lead_ids, strict=True):
+        it.lead_id = lead_id
     rows_insert_values(
         ScoreSnapshot,
         ("lead_id", "computed_at", "fit", "engagement", "total", "grade", "factors", "trigger"),
