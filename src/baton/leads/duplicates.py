@@ -10,24 +10,45 @@ keeps its row, marked ``merged_into`` the survivor.
 
 from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import transaction
-from django.db.models import Min, Q
+from django.db.models import F, Min, Q, Window
+from django.db.models.functions import RowNumber
+from rapidfuzz import fuzz, process
 
 from baton import clock
 from baton.core import dedupe
+from baton.core.dedupe import _name_form
 from baton.core.errors import Conflict, InvalidInput, NotAllowed
 from baton.dbutil import chunks, rows_insert, rows_update
 from baton.leads.models import DuplicateCandidate, Lead, LeadEvent, Touch
 
 THRESHOLD = dedupe.DEFAULT_THRESHOLD
+NAME_SHORTLIST = 80  # below every name threshold of core.dedupe: the shortlist never drops a real match
 PER_ACCOUNT = 200  # candidates per account: the most recent; keeps giant accounts from exploding
 FACT_FIELDS = ("pk", "name", "email", "phone", "company", "website_domain", "account_id", "created_at",
                "owner_id", "status")  # fmt: skip
 # Fields a merge may fill on the survivor when it has none (identity and bookkeeping never).
 MERGEABLE = ("email", "phone", "company", "title", "industry", "company_size", "city", "region",
              "website_domain", "source_detail", "notes", "external_id", "account_id", "contact_id")  # fmt: skip
+
+
+@dataclass(slots=True)
+class _Row:
+    """A candidate lead as duplicate detection reads it (FACT_FIELDS, in order)."""
+
+    pk: int
+    name: str
+    email: str
+    phone: str
+    company: str
+    website_domain: str
+    account_id: int | None
+    created_at: datetime
+    owner_id: int | None
+    status: str
 
 
 def _facts(lead, *, completeness: bool = False) -> dedupe.PersonFacts:
@@ -51,18 +72,17 @@ def duplicates_detect(leads: Sequence, *, at: datetime | None = None) -> list[Du
     emails = sorted({lead.email for lead in leads if lead.email})
     phones = sorted({lead.phone for lead in leads if lead.phone})
     accounts = sorted({lead.account_id for lead in leads if lead.account_id})
-    pool: dict[int, Lead] = {lead.pk: lead for lead in leads}
-    live = Lead.objects.filter(merged_into=None).only(*FACT_FIELDS)
+    pool: dict[int, object] = {lead.pk: lead for lead in leads}
+    # Plain rows, not model objects: a batch can bring back tens of thousands of candidates.
+    live = Lead.objects.filter(merged_into=None).values_list(*FACT_FIELDS)
     for part in chunks(emails):
-        pool.update({lead.pk: lead for lead in live.filter(email__in=part)})
+        pool.update({row[0]: _Row(*row) for row in live.filter(email__in=part)})
     for part in chunks(phones):
-        pool.update({lead.pk: lead for lead in live.filter(phone__in=part)})
+        pool.update({row[0]: _Row(*row) for row in live.filter(phone__in=part)})
     for part in chunks(accounts):
-        per_account: dict[int, int] = defaultdict(int)
-        for lead in live.filter(account_id__in=part).order_by("-pk"):
-            if per_account[lead.account_id] < PER_ACCOUNT:
-                per_account[lead.account_id] += 1
-                pool[lead.pk] = lead
+        newest = Window(RowNumber(), partition_by=[F("account_id")], order_by=F("pk").desc())
+        block = live.filter(account_id__in=part).annotate(rank=newest).filter(rank__lte=PER_ACCOUNT)
+        pool.update({row[0]: _Row(*row[: len(FACT_FIELDS)]) for row in block})
     by_email, by_phone, by_account = defaultdict(list), defaultdict(list), defaultdict(list)
     for lead in pool.values():
         if lead.email:
@@ -71,16 +91,31 @@ def duplicates_detect(leads: Sequence, *, at: datetime | None = None) -> list[Du
             by_phone[lead.phone].append(lead)
         if lead.account_id:
             by_account[lead.account_id].append(lead)
-    facts = {pk: _facts(lead) for pk, lead in pool.items()}
+    facts: dict[int, dedupe.PersonFacts] = {}
+
+    def fact(pk: int) -> dedupe.PersonFacts:
+        if pk not in facts:
+            facts[pk] = _facts(pool[pk])
+        return facts[pk]
+
+    names = {pk: _name_form(candidate.name) for pk, candidate in pool.items()}
     found: dict[tuple[int, int], dedupe.Match] = {}
     for lead in leads:
-        others = {o.pk for group in (by_email.get(lead.email, []), by_phone.get(lead.phone, []),
-                                     by_account.get(lead.account_id, [])) for o in group}  # fmt: skip
+        others = {
+            o.pk for group in (by_email.get(lead.email, []), by_phone.get(lead.phone, [])) for o in group
+        }
+        colleagues = [o.pk for o in by_account.get(lead.account_id, []) if o.pk not in others]
+        if colleagues and names[lead.pk]:
+            # Same account, different contact details: only a similar name can make them one person.
+            # rapidfuzz's C loop shortlists them; match() then decides with its own rules.
+            shortlist = process.extract(names[lead.pk], [names[pk] for pk in colleagues], scorer=fuzz.ratio,
+                                        score_cutoff=NAME_SHORTLIST, limit=None)  # fmt: skip
+            others.update(colleagues[i] for _, _, i in shortlist)
         for other in others - {lead.pk}:
             pair = (max(lead.pk, other), min(lead.pk, other))
             if pair in found:
                 continue
-            result = dedupe.match(facts[lead.pk], facts[other])
+            result = dedupe.match(fact(lead.pk), fact(other))
             if result is not None and result.score >= THRESHOLD:
                 found[pair] = result
     if not found:

@@ -6,7 +6,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db import transaction
-from django.db.models import Case, DateTimeField, Q, Value, When
+from django.db.models import Case, DateTimeField, F, Q, Value, When, Window
+from django.db.models.functions import RowNumber
+from rapidfuzz import fuzz, process
 
 from baton import clock
 from baton.core import dedupe, lifecycle, normalize
@@ -19,6 +21,7 @@ from baton.org.models import OrgSettings
 
 log = logging.getLogger(__name__)
 FUZZY_MIN = 4  # shorter company keys are matched exactly only: "abc" ~ "abd" says nothing
+BLOCK_CAP = 200  # accounts per fuzzy-matching block (the most recent)
 
 # Choice sets, built once: TextChoices.values builds a new list on every access.
 SOURCES = frozenset(Source.values)
@@ -152,7 +155,15 @@ def accounts_match(cleaned: Sequence[dict], ats: Sequence[datetime]) -> list[Acc
     seen: set[int] = set()
     for field, values in (("name_head", heads), ("name_tail", tails)):
         for part in chunks(values):
-            for a in Account.objects.filter(**{f"{field}__in": part}).order_by("pk"):
+            # The most recent BLOCK_CAP accounts of each block: common starts and ends ("上海…", "…科技")
+            # would otherwise bring back thousands.
+            newest = Window(RowNumber(), partition_by=[F(field)], order_by=F("pk").desc())
+            block = (
+                Account.objects.filter(**{f"{field}__in": part})
+                .annotate(rank=newest)
+                .filter(rank__lte=BLOCK_CAP)
+            )
+            for a in block.order_by("pk"):
                 if (field, a.pk) in seen:
                     continue
                 seen.add((field, a.pk))
@@ -168,10 +179,15 @@ def accounts_match(cleaned: Sequence[dict], ats: Sequence[datetime]) -> list[Acc
         elif key and (account := by_name.get(key)) is not None:
             match = {"method": "name", "score": 100, "reasons": [f"same company name key {key!r}"]}
         elif key and len(key) >= FUZZY_MIN:
-            candidates = {
-                id(a): a for a in (*blocks.get(f"h:{key[:3]}", ()), *blocks.get(f"t:{key[-3:]}", ()))
-            }
-            facts = {f"c{n}": a for n, a in enumerate(candidates.values())}
+            block = list(
+                {
+                    id(a): a for a in (*blocks.get(f"h:{key[:3]}", ()), *blocks.get(f"t:{key[-3:]}", ()))
+                }.values()
+            )
+            # rapidfuzz's C loop shortlists the block; match_account applies the rule and the tie-breakers.
+            shortlist = process.extract(key, [a.name_key for a in block], scorer=fuzz.ratio,
+                                        score_cutoff=dedupe.ACCOUNT_FUZZY_THRESHOLD, limit=None)  # fmt: skip
+            facts = {f"c{n}": block[i] for n, (_, _, i) in enumerate(shortlist)}
             found = dedupe.match_account(key, domain, [
                 dedupe.AccountFacts(a.pk if a.pk is not None else f"new-{ref}", a.name_key, a.domain, a.owner_id)
                 for ref, a in facts.items()
