@@ -118,6 +118,8 @@ def test_the_duplicates_page_merges_and_dismisses(people, client):
     assert b"Merged into Zhou Min" in r.content
     assert Lead.objects.get(pk=b.pk).merged_into_id == a.pk
     assert Lead.objects.get(pk=a.pk).title == "IT经理"
+    timeline = client.get(f"/leads/{a.pk}/")
+    assert b"Duplicate merged in" in timeline.content and b"zhou.min@corp.cn" in timeline.content
     r = client.post(f"/leads/duplicates/{second.pk}/", {"action": "dismiss"})
     assert r.status_code == 302
     assert DuplicateCandidate.objects.get(pk=second.pk).status == "dismissed"
