@@ -144,3 +144,32 @@ def rows_insert_values(
             if returning:
                 ids.extend(pk for (pk,) in cursor.fetchall())
     return ids
+
+
+def newest_per_key(model: type[models.Model], key: str, values: Sequence, columns: Sequence[str], *,
+                   per_key: int, extra_where: str = "") -> list[tuple]:  # fmt: skip
+    """For each value of ``key``, the ``per_key`` newest rows (by primary key) as tuples of ``columns``.
+
+    One statement per 200 values, each a UNION ALL of index-ordered ``LIMIT`` subqueries, so a block
+    costs ``per_key`` index steps however large it is (a window function would number every row of
+    every block first). ``extra_where`` is a fixed SQL condition (no parameters), e.g. "merged_into_id IS NULL".
+    """
+    if not values:
+        return []
+    meta = model._meta
+    quote = connection.ops.quote_name
+    table = quote(meta.db_table)
+    cols = ", ".join(quote(meta.get_field(c).column) for c in columns)
+    key_col = quote(meta.get_field(key).column)
+    where = f"{key_col} = %s" + (f" AND {extra_where}" if extra_where else "")
+    pk = quote(meta.pk.column)
+    out: list[tuple] = []
+    with connection.cursor() as cursor:
+        for part in chunks(list(values), 200):
+            terms = [
+                f"SELECT * FROM (SELECT {cols} FROM {table} WHERE {where} ORDER BY {pk} DESC LIMIT {int(per_key)}) AS t{i}"  # noqa: S608
+                for i in range(len(part))
+            ]
+            cursor.execute(" UNION ALL ".join(terms), list(part))
+            out.extend(cursor.fetchall())
+    return out

@@ -312,8 +312,11 @@ def _match(items: list[Item]) -> None:
     for key, values in wanted.items():
         if not values:
             continue
-        for lead in Lead.objects.filter(**{f"{key}__in": list(values)}).order_by("-pk"):
-            found[(key, getattr(lead, key))] = lead  # descending: the oldest lead wins
+        # No ORDER BY in SQL: with one the planner may walk the whole table in key order instead of
+        # using the index on the looked-up column. Sorted here: the oldest lead wins.
+        matches = sorted(Lead.objects.filter(**{f"{key}__in": list(values)}), key=lambda lead: -lead.pk)
+        for lead in matches:
+            found[(key, getattr(lead, key))] = lead
     first_in_batch: dict[tuple[str, str], Item] = {}
     for it in items:
         for key in _keys(it.clean):

@@ -6,15 +6,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db import transaction
-from django.db.models import Case, DateTimeField, F, Q, Value, When, Window
-from django.db.models.functions import RowNumber
+from django.db.models import Case, DateTimeField, Q, Value, When
 from rapidfuzz import fuzz, process
 
 from baton import clock
 from baton.core import dedupe, lifecycle, normalize
 from baton.core.errors import InvalidInput, NotAllowed
 from baton.core.lifecycle import LeadStatus
-from baton.dbutil import chunks, rows_insert, rows_update
+from baton.dbutil import chunks, newest_per_key, rows_insert, rows_update
 from baton.leads.models import Account, Contact, Lead, LeadEvent, Source, Touch, WebForm
 from baton.notifications.services import NotificationRequest, notifications_send
 from baton.org.models import OrgSettings
@@ -124,6 +123,16 @@ def _account_keys(clean: dict) -> tuple[str, str]:
     return domain, normalize.company_key(company) if company else ""
 
 
+@dataclass(slots=True)
+class _AccountRow:
+    """A fuzzy-matching candidate as read from its block (not a model object: blocks can be large)."""
+
+    pk: int
+    name_key: str
+    domain: str
+    owner_id: int | None
+
+
 def accounts_match(cleaned: Sequence[dict], ats: Sequence[datetime]) -> list[Account | None]:
     """Match each capture to an account and record how in ``clean["_account_match"]``.
 
@@ -151,23 +160,13 @@ def accounts_match(cleaned: Sequence[dict], ats: Sequence[datetime]) -> list[Acc
     ]
     heads = sorted({k[:3] for _, k in unmatched})
     tails = sorted({k[-3:] for _, k in unmatched})
-    blocks: dict[str, list[Account]] = {}
-    seen: set[int] = set()
+    blocks: dict[str, list] = {}
     for field, values in (("name_head", heads), ("name_tail", tails)):
-        for part in chunks(values):
-            # The most recent BLOCK_CAP accounts of each block: common starts and ends ("上海…", "…科技")
-            # would otherwise bring back thousands.
-            newest = Window(RowNumber(), partition_by=[F(field)], order_by=F("pk").desc())
-            block = (
-                Account.objects.filter(**{f"{field}__in": part})
-                .annotate(rank=newest)
-                .filter(rank__lte=BLOCK_CAP)
-            )
-            for a in block.order_by("pk"):
-                if (field, a.pk) in seen:
-                    continue
-                seen.add((field, a.pk))
-                blocks.setdefault(f"{field[5]}:{getattr(a, field)}", []).append(a)
+        # The newest BLOCK_CAP accounts of each block: common starts and ends ("上海…", "…科技") would
+        # otherwise bring back thousands.
+        for row in newest_per_key(Account, field, values, ("id", "name_key", "domain", "owner_id", field),
+                                  per_key=BLOCK_CAP):  # fmt: skip
+            blocks.setdefault(f"{field[5]}:{row[4]}", []).append(_AccountRow(*row[:4]))
     out: list[Account | None] = []
     new: list[Account] = []
     gained_domain: dict[int, Account] = {}
@@ -224,6 +223,15 @@ def accounts_match(cleaned: Sequence[dict], ats: Sequence[datetime]) -> list[Acc
                 blocks.setdefault(f"t:{key[-3:]}", []).append(account)
         clean["_account_match"] = match
         out.append(account)
+    # Fuzzy matches found as plain rows become model objects: one query for all of them.
+    wanted = {a.pk for a in out if isinstance(a, _AccountRow)}
+    if wanted:
+        loaded = Account.objects.in_bulk(list(wanted))
+        for pk, row in list(gained_domain.items()):
+            if isinstance(row, _AccountRow):
+                loaded[pk].domain = row.domain
+                gained_domain[pk] = loaded[pk]
+        out = [loaded[a.pk] if isinstance(a, _AccountRow) else a for a in out]
     rows_insert(Account, new)
     rows_update(Account, list(gained_domain.values()), ["domain"])
     return out
