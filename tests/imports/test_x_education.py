@@ -69,3 +69,16 @@ def test_every_row_is_read_and_mapped(leads_csv):
     assert sum(sources.values()) == len(rows)
     # The raw channel is kept: in source_detail when Lead Source had it, else via Lead Origin.
     assert all(c.get("source_detail") for c in captures if c["source"] == "other")
+
+
+@pytest.mark.django_db
+def test_the_whole_export_imports_and_a_second_run_changes_nothing(leads_csv):
+    from baton.imports.services import import_leads
+    from baton.leads.models import Lead
+
+    first = import_leads(leads_csv, mapping=MAPPING, assign="pool")
+    assert (first.status, first.rows, first.imported, first.rejected) == ("done", 9240, 9240, 0)
+    again = import_leads(leads_csv, mapping=MAPPING, assign="pool")
+    assert (again.imported, again.merged, again.unchanged) == (0, 0, 9240)
+    assert Lead.objects.count() == 9240
+    assert Lead.objects.filter(extra__Converted="1").count() == 3561
