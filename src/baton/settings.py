@@ -152,6 +152,9 @@ STATIC_ROOT = DATA_DIR / "static"
 STATIC_ROOT.mkdir(exist_ok=True)
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
+# Bulk JSON bodies (5,000 behaviour events, target lists) exceed Django's 2.5 MB default; files are
+# streamed to disk above FILE_UPLOAD_MAX_MEMORY_SIZE whatever this says.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 25 * 1024 * 1024
 
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False
