@@ -197,3 +197,19 @@ def test_accounts_match_by_domain_name_and_similar_name_and_say_how(sdrs):
     assert other.account_id != a.account_id and other.account_match["method"] == "new"
     assert Account.objects.count() == 2
     assert Lead.objects.get(pk=similar.pk).account_match["method"] == "fuzzy"  # stored
+
+
+def test_seniority_comes_from_the_title_on_capture_and_import(sdrs, tmp_path):
+    from baton.core.normalize import SENIORITY_ORDER
+    from baton.imports.services import import_leads
+    from baton.leads.models import Seniority
+    from baton.scoring.services import lead_facts
+
+    assert tuple(Seniority.values) == SENIORITY_ORDER
+    lead = leads_capture([CaptureRequest({"name": "A", "email": "a@x.cn", "title": "销售副总裁"})])[0]
+    assert Lead.objects.get(pk=lead.pk).seniority == "vp"
+    assert lead_facts(lead)["seniority"] == "vp"
+    path = tmp_path / "s.csv"
+    path.write_text("name,email,title\nB,b@y.cn,Head of Sales\n", encoding="utf-8")
+    import_leads(path, mapping="baton", assign="pool")
+    assert Lead.objects.get(email="b@y.cn").seniority == "director"

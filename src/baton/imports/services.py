@@ -366,7 +366,7 @@ LEAD_COLUMNS = ("name", "email", "phone", "company", "title", "industry", "compa
                 "website_domain", "source", "source_detail", "direction", "notes", "external_id", "extra",
                 "account_id", "contact_id", "created_at", "status_changed_at", "created_by_id", "status",
                 "score", "fit_score", "engagement_score", "grade", "owner_id", "routed_at", "owned_since",
-                "account_match")  # fmt: skip
+                "account_match", "seniority")  # fmt: skip
 
 
 def _insert_new(new: list[Item], counts: Counts, job: ImportJob, actor, now: datetime, assign: str) -> None:
@@ -417,7 +417,7 @@ def _insert_new(new: list[Item], counts: Counts, job: ImportJob, actor, now: dat
             c.get("direction", Lead.Direction.INBOUND), c.get("notes", ""), c.get("external_id", ""),
             c.get("extra") or {}, a.pk if a else None, contact_id, at, at, actor_id, LeadStatus.NEW,
             sc.total, sc.fit, sc.engagement, sc.grade, owner, routed_at, now if owner else None,
-            c.get("_account_match", {}),
+            c.get("_account_match", {}), c.get("seniority", ""),
         ))  # fmt: skip
     lead_ids = rows_insert_values(Lead, LEAD_COLUMNS, lead_rows)
     for it, lead_id in zip(new, lead_ids, strict=True):

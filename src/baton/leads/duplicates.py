@@ -18,7 +18,7 @@ from django.db.models import Min, Q
 from rapidfuzz import fuzz, process
 
 from baton import clock
-from baton.core import dedupe
+from baton.core import dedupe, normalize
 from baton.core.dedupe import _name_form
 from baton.core.errors import Conflict, InvalidInput, NotAllowed
 from baton.dbutil import chunks, newest_per_key, rows_insert, rows_update
@@ -172,6 +172,9 @@ def leads_merge(
     )
     for field, change in changes.items():
         setattr(survivor, field, change.value)
+    if "title" in changes:
+        survivor.seniority = normalize.seniority(survivor.title)
+        changes = {**changes, "seniority": changes["title"]}
     other_ids = [o.pk for o in others]
     first_touch = Touch.objects.filter(lead_id__in=[*other_ids, keep], direction=Touch.Direction.OUTBOUND)
     first_touch = first_touch.aggregate(first=Min("occurred_at"))["first"]

@@ -60,6 +60,19 @@ class Contact(models.Model):
     created_at = models.DateTimeField()
 
 
+class Seniority(models.TextChoices):
+    """The levels of core.normalize.seniority (same codes, same order)."""
+
+    C_LEVEL = "c_level", _("C-level")
+    VP = "vp", _("VP")
+    DIRECTOR = "director", _("Director")
+    MANAGER = "manager", _("Manager")
+    SENIOR = "senior", _("Senior")
+    INDIVIDUAL = "individual", _("Individual contributor")
+    STUDENT = "student", _("Student / intern")
+    UNKNOWN = "unknown", _("Unknown")
+
+
 class Lead(models.Model):
     class Direction(models.TextChoices):
         INBOUND = "inbound", _("Inbound")
@@ -70,6 +83,9 @@ class Lead(models.Model):
     phone = models.CharField(max_length=32, blank=True, db_index=True, help_text="E.164")
     company = models.CharField(max_length=200, blank=True)
     title = models.CharField(max_length=200, blank=True)
+    seniority = models.CharField(
+        max_length=12, blank=True, choices=Seniority.choices, help_text="derived from the title (EN and 中文)"
+    )
     industry = models.CharField(max_length=80, blank=True)
     company_size = models.PositiveIntegerField(null=True, blank=True)
     city = models.CharField(max_length=80, blank=True)

@@ -103,6 +103,8 @@ def capture_clean(data: dict, *, default_region: str = "CN", require_contact: bo
             errors["phone"] = exc.message
     if clean.get("website"):
         clean["website_domain"] = normalize.domain_from_website(clean.pop("website"))
+    if clean.get("title"):
+        clean["seniority"] = normalize.seniority(clean["title"])
     source = clean.get("source", Source.OTHER)
     if source not in SOURCES:
         errors["source"] = f"unknown source {source!r}; expected one of {', '.join(Source.values)}"

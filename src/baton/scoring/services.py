@@ -24,7 +24,7 @@ def rules_load() -> list[core.Rule]:
 BEHAVIOURS = ("replied", "connected", "meeting_held", "inbound")
 
 
-PROFILE_FACTS = ("title", "industry", "company_size", "region", "city", "source", "direction", "email", "phone",
+PROFILE_FACTS = ("title", "seniority", "industry", "company_size", "region", "city", "source", "direction", "email", "phone",
                  "company")  # fmt: skip
 NO_BEHAVIOUR = {f"behaviour.{k}": 0 for k in BEHAVIOURS}
 
