@@ -153,11 +153,15 @@ def _prepare(rows: int, folder: Path) -> dict:
                 row = _person(r, rows + i, company)
             w.writerow(row)
     # Floor: the same rows, raw, into the leads table itself (its indexes included), then rolled back.
-    fixed = {"region": "", "website_domain": "", "source_detail": "", "direction": "inbound", "notes": "",
-             "external_id": "", "extra": "{}", "account_match": "{}", "status": "new", "cycle": 1,
-             "mql_in_cycle": False,
-             "disqualified_reason": "", "score": 0, "fit_score": 0, "engagement_score": 0, "grade": "",
-             "created_at": now, "status_changed_at": now}  # fmt: skip
+    # Every other column gets its default (whatever the model gains later), the times a real value.
+    from baton.dbutil import _prep
+
+    fixed = {}
+    for f in Lead._meta.concrete_fields:
+        if f.primary_key or f.attname in HEADER:
+            continue
+        value = now if f.attname in ("created_at", "status_changed_at") else f.get_default()
+        fixed[f.column] = _prep(f)(value)
     cols = [*HEADER, *fixed]
     sql = f"INSERT INTO leads_lead ({', '.join(cols)}) VALUES ({', '.join(['%s'] * len(cols))})"  # noqa: S608
     floor_seconds = 0.0
