@@ -34,12 +34,11 @@ def rows_update(model: type[models.Model], objs: Sequence[models.Model], fields:
     else:
         values = [f"v.{quote(f'c{i}')}" for i in range(len(columns))]
     assignments = ", ".join(f"{quote(f.column)} = {values[i + 1]}" for i, f in enumerate(fields))
+    row = "(" + ", ".join(["%s"] * len(columns)) + ")"
+    preps = [(f.attname, db_value(f)) for f in columns]
     with connection.cursor() as cursor:
         for part in chunks(unique, BATCH):
-            row = "(" + ", ".join(["%s"] * len(columns)) + ")"
-            params = [
-                f.get_db_prep_save(getattr(obj, f.attname), connection) for obj in part for f in columns
-            ]
+            params = [prep(getattr(obj, attname)) for obj in part for attname, prep in preps]
             # Identifiers come from the model's metadata, quoted; every value is a bound parameter.
             sql = (
                 f"WITH v ({names}) AS (VALUES {', '.join([row] * len(part))}) "  # noqa: S608
@@ -63,7 +62,7 @@ def _identity(value):
     return value
 
 
-def _prep(field: models.Field):
+def db_value(field: models.Field):
     """A fast value → database parameter converter for one field.
 
     Strings, numbers, booleans and foreign-key ids pass through as they are (what the field's own
@@ -89,21 +88,11 @@ def rows_insert(model: type[models.Model], objs: Sequence[models.Model]) -> list
     """
     if not objs:
         return list(objs)
-    meta = model._meta
-    fields = [f for f in meta.concrete_fields if not f.primary_key]
-    quote = connection.ops.quote_name
-    columns = ", ".join(quote(f.column) for f in fields)
-    head = f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES "  # noqa: S608 (identifiers from metadata)
-    row = "(" + ", ".join(["%s"] * len(fields)) + ")"
-    tail = f" RETURNING {quote(meta.pk.column)}"
-    preps = [(f.attname, _prep(f)) for f in fields]
-    with connection.cursor() as cursor:
-        for part in chunks(objs, max(1, min(BATCH, 30000 // len(fields)))):
-            params = [prep(getattr(obj, attname)) for obj in part for attname, prep in preps]
-            cursor.execute(head + ", ".join([row] * len(part)) + tail, params)
-            for obj, (pk,) in zip(part, cursor.fetchall(), strict=True):
-                obj.pk = pk
-                obj._state.adding, obj._state.db = False, connection.alias
+    attnames = [f.attname for f in model._meta.concrete_fields if not f.primary_key]
+    ids = rows_insert_values(model, attnames, [tuple(getattr(o, a) for a in attnames) for o in objs])
+    for obj, pk in zip(objs, ids, strict=True):
+        obj.pk = pk
+        obj._state.adding, obj._state.db = False, connection.alias
     return list(objs)
 
 
@@ -122,8 +111,8 @@ def rows_insert_values(
     given = [by_attname[c] for c in columns]
     rest = [f for a, f in by_attname.items() if a not in set(columns)]
     fields = given + rest
-    convert = [(i, prep) for i, prep in enumerate(_prep(f) for f in given) if prep is not _identity]
-    defaults = tuple(_prep(f)(f.get_default()) for f in rest)
+    convert = [(i, prep) for i, prep in enumerate(db_value(f) for f in given) if prep is not _identity]
+    defaults = tuple(db_value(f)(f.get_default()) for f in rest)
     quote = connection.ops.quote_name
     head = f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) VALUES "  # noqa: S608
     row_sql = "(" + ", ".join(["%s"] * len(fields)) + ")"

@@ -90,7 +90,7 @@ def test_name_similarity_is_token_sort_ratio_on_person_keys():
     pairs = [("Smith, John", "john smith"), ("Jon Smith", "John Smyth"), ("王小明", "王晓明")]
     for x, y in pairs:
         expected = fuzz.token_sort_ratio(person_key(x), person_key(y))
-        assert fuzz.ratio(dedupe._name_form(x), dedupe._name_form(y)) == pytest.approx(expected)
+        assert fuzz.ratio(dedupe.name_form(x), dedupe.name_form(y)) == pytest.approx(expected)
 
 
 def test_no_evidence_no_match():

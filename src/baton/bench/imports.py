@@ -154,14 +154,14 @@ def _prepare(rows: int, folder: Path) -> dict:
             w.writerow(row)
     # Floor: the same rows, raw, into the leads table itself (its indexes included), then rolled back.
     # Every other column gets its default (whatever the model gains later), the times a real value.
-    from baton.dbutil import _prep
+    from baton.dbutil import db_value
 
     fixed = {}
     for f in Lead._meta.concrete_fields:
         if f.primary_key or f.attname in HEADER:
             continue
         value = now if f.attname in ("created_at", "status_changed_at") else f.get_default()
-        fixed[f.column] = _prep(f)(value)
+        fixed[f.column] = db_value(f)(value)
     cols = [*HEADER, *fixed]
     sql = f"INSERT INTO leads_lead ({', '.join(cols)}) VALUES ({', '.join(['%s'] * len(cols))})"  # noqa: S608
     floor_seconds = 0.0

@@ -155,7 +155,7 @@ class AccountMatch:
 
 
 @lru_cache(maxsize=65536)
-def _name_form(name: str) -> str:
+def name_form(name: str) -> str:
     """The person key with its words sorted: what token_sort_ratio compares."""
     return " ".join(sorted(person_key(name).split())) if name else ""
 
@@ -213,7 +213,7 @@ def blocking_keys(facts: PersonFacts) -> set[str]:
         keys.add(f"e:{mail}")
     if tel := _phone_form(facts.phone):
         keys.add(f"p:{tel}")
-    name_ends = _name_ends(_name_form(facts.name or ""))
+    name_ends = _name_ends(name_form(facts.name or ""))
     if not name_ends:
         return keys
     if domain := _domain_of(facts):
@@ -253,7 +253,7 @@ def match(a: PersonFacts, b: PersonFacts) -> Match | None:
     The best rule gives score and method; reasons list the best rule's evidence first, then any other.
     """
     found: list[tuple[float, int, str, str]] = []  # (score, -rule order, method, reason)
-    name_a, name_b = _name_form(a.name or ""), _name_form(b.name or "")
+    name_a, name_b = name_form(a.name or ""), name_form(b.name or "")
     names = bool(name_a and name_b)
     name_sim = fuzz.ratio(name_a, name_b) if names else 0.0
 

@@ -10,9 +10,8 @@ from ninja.files import UploadedFile
 
 from baton.core.errors import InvalidInput, NotAllowed, NotFound
 from baton.imports import selectors
-from baton.imports.mapping import PRESETS, mapping_from_toml
 from baton.imports.models import ImportJob
-from baton.imports.services import ASSIGN_CHOICES, import_leads
+from baton.imports.services import ASSIGN_CHOICES, import_leads, upload_stage
 
 router = Router(tags=["imports"])
 MAX_UPLOAD_BYTES = 200 * 1024 * 1024  # larger files: use `baton import leads` on the server
@@ -67,22 +66,7 @@ def import_leads_api(
     if file.size and file.size > MAX_UPLOAD_BYTES:
         raise InvalidInput(f"the file is larger than {MAX_UPLOAD_BYTES // 2**20} MB; import it with the CLI")
     with tempfile.TemporaryDirectory(prefix="baton-import-") as tmp:
-        folder = Path(tmp)
-        name = Path(file.name or "upload.csv").name
-        target = folder / name
-        with target.open("wb") as out:
-            for chunk in file.chunks():
-                out.write(chunk)
-        if mapping_toml.strip():
-            rules: str | Path = folder / "mapping.toml"
-            mapping_from_toml(mapping_toml, name="uploaded mapping")  # refuse a bad mapping before writing it
-            Path(rules).write_text(mapping_toml, encoding="utf-8")
-        elif mapping.strip().lower() in PRESETS:
-            rules = mapping
-        else:  # never a path on the server
-            raise InvalidInput(
-                f"unknown mapping {mapping!r}; use a preset ({', '.join(PRESETS)}) or mapping_toml"
-            )
+        target, rules = upload_stage(Path(tmp), file, mapping=mapping, mapping_toml=mapping_toml)
         job = import_leads(target, mapping=rules, actor=user, dry_run=dry_run, assign=assign)
     return Status(201, job)
 

@@ -34,7 +34,7 @@ from baton.dbutil import rows_insert, rows_insert_values, rows_update
 from baton.imports.mapping import RowValueError, load_mapping
 from baton.imports.models import ImportJob
 from baton.imports.reader import Row, open_table
-from baton.leads.duplicates import duplicates_detect
+from baton.leads.duplicates import LeadRecord, duplicates_detect
 from baton.leads.models import Contact, Lead, LeadEvent, Source
 from baton.leads.services import capture_clean
 from baton.notifications.services import NotificationRequest, notifications_send
@@ -50,7 +50,6 @@ ASSIGN_CHOICES = ("route", "pool")
 MERGE_FIELDS = ("email", "phone", "company", "title", "industry", "company_size", "city", "region",
                 "website_domain", "source_detail", "notes", "external_id")  # fmt: skip
 Progress = Callable[[int, int], None]  # (rows done, rows expected)
-_SCORES: dict[tuple, object] = {}  # score_key → Score, per import (cleared at the start: rules may change)
 
 
 class _DryRun(Exception):
@@ -68,23 +67,6 @@ class Item:
     matched_by: str = ""
 
 
-@dataclass(slots=True)
-class NewLead:
-    """What duplicate detection reads of a lead the importer has just written (no model object)."""
-
-    pk: int
-    name: str
-    email: str
-    phone: str
-    company: str
-    website_domain: str
-    account_id: int | None
-    created_at: datetime
-    owner_id: int | None
-    status: str = "new"
-    merged_into_id: None = None
-
-
 @dataclass
 class Counts:
     rows: int = 0
@@ -93,25 +75,41 @@ class Counts:
     unchanged: int = 0
     rejected: int = 0
     assigned: dict[int, int] = field(default_factory=dict)  # SDR id → leads routed to them
+    scores: dict[tuple, object] = field(default_factory=dict)  # score_key → Score: each profile scored once
 
 
-def file_digest(path: Path) -> tuple[str, int]:
+def upload_stage(
+    folder: Path, upload, *, mapping: str = "baton", mapping_toml: str = ""
+) -> tuple[Path, str | Path]:
+    """Write an uploaded file (Django UploadedFile) into ``folder`` and resolve the mapping: a preset
+    name, or the uploaded TOML text (checked first, then written beside the file) — never a path on
+    the server. Returns (file path, mapping for import_leads); raises InvalidInput."""
+    from baton.imports.mapping import PRESETS, mapping_from_toml
+
+    path = folder / Path(upload.name or "upload.csv").name
+    with path.open("wb") as out:
+        for chunk in upload.chunks():
+            out.write(chunk)
+    if mapping_toml.strip():
+        mapping_from_toml(mapping_toml, name="uploaded mapping")
+        rules = folder / "mapping.toml"
+        rules.write_text(mapping_toml, encoding="utf-8")
+        return path, rules
+    if mapping.strip().lower() in PRESETS:
+        return path, mapping
+    raise InvalidInput(f"unknown mapping {mapping!r}; use a preset ({', '.join(PRESETS)}) or mapping_toml")
+
+
+def file_facts(path: Path) -> tuple[str, int, int]:
+    """SHA-256, size and newline count of a file, in one pass (the newlines size the progress bar)."""
     h = hashlib.sha256()
-    size = 0
+    size = lines = 0
     with path.open("rb") as f:
         while chunk := f.read(1 << 20):
             h.update(chunk)
             size += len(chunk)
-    return h.hexdigest(), size
-
-
-def estimate_rows(path: Path, table) -> int:
-    """Data rows expected, for the progress bar: newlines for CSV (quoted line breaks overcount a little)."""
-    if table.format != "csv":
-        return 0  # unknown: the bar grows with the rows
-    with path.open("rb") as f:
-        lines = sum(chunk.count(b"\n") for chunk in iter(lambda: f.read(1 << 20), b""))
-    return max(0, lines - table.header_line)
+            lines += chunk.count(b"\n")
+    return h.hexdigest(), size, lines
 
 
 def _batches(rows: Iterable[Row], size: int) -> Iterator[list[Row]]:
@@ -181,7 +179,7 @@ def import_leads(
     plan = rules.apply(table.headers)
     if "name" in plan.missing or ("contact" in plan.missing and rules.require_contact):
         raise InvalidInput("this file cannot be imported with this mapping: " + "; ".join(plan.warnings))
-    digest, size = file_digest(path)
+    digest, size, lines = file_facts(path)
     started = time.perf_counter()
     now = clock.now()
     job = ImportJob.objects.create(
@@ -195,13 +193,14 @@ def import_leads(
             f"this file was imported before (import {first.pk}); its rows are matched",
         ]
     rejects = RejectsFile(Path(settings.DATA_DIR) / "imports" / f"import-{job.pk}-rejects.csv", table.headers)
-    expected = estimate_rows(path, table)
+    # Rows expected, for the progress bar: newlines for CSV (quoted line breaks overcount a little);
+    # unknown for XLSX (the bar grows with the rows).
+    expected = max(0, lines - table.header_line) if table.format == "csv" else 0
     progress_path = progress_file(job)
     _write_progress(progress_path, 0, expected)
     if on_start:
         on_start(job)
     counts = Counts()
-    _SCORES.clear()
     status, error = ImportJob.Status.DONE, ""
     try:
         with transaction.atomic():
@@ -341,15 +340,18 @@ def _apply(items: list[Item], counts: Counts, job: ImportJob, actor, now: dateti
             new.append(it)
             continue
         if isinstance(it.lead, Item):  # a duplicate of an earlier row of this batch: one lead for both
-            filled = _fill_values(it.lead.clean, it.clean)
+            filled = _fills(it.lead.clean, it.clean)
+            it.lead.clean.update(filled)
         else:
-            filled = _fill_empty(it.lead, it.clean)
+            filled = _fills({n: getattr(it.lead, n) for n in (*MERGE_FIELDS, "extra")}, it.clean)
+            for name, value in filled.items():
+                setattr(it.lead, name, value)
             if filled:
                 changed[it.lead.pk] = it.lead
                 events.append(
                     LeadEvent(lead=it.lead, kind=LeadEvent.Kind.IMPORT_MERGED, occurred_at=now, actor=actor,
                               data={"import_id": job.pk, "line": it.line, "matched_by": it.matched_by,
-                                    "filled": filled})
+                                    "filled": list(filled)})
                 )  # fmt: skip
         if filled:
             counts.merged += 1
@@ -374,7 +376,7 @@ def _insert_new(new: list[Item], counts: Counts, job: ImportJob, actor, now: dat
     and owner, score snapshot, routing decision), built as tuples instead of model objects, and one
     'imported' timeline entry that says what capture, scoring and routing decided."""
     from baton.leads.services import accounts_match
-    from baton.routing.services import INBOUND_POOL, _pick_many, inbound_sdrs
+    from baton.routing.services import INBOUND_POOL, inbound_sdrs, pool_pick
     from baton.scoring.services import facts_from_values, rules_load
 
     ats = [it.created_at or now for it in new]
@@ -385,15 +387,15 @@ def _insert_new(new: list[Item], counts: Counts, job: ImportJob, actor, now: dat
     for c in cleaned:
         facts = facts_from_values(c)
         key = score_key(rules, facts)
-        if (result := _SCORES.get(key)) is None:
-            result = _SCORES[key] = score(rules, facts)
+        if (result := counts.scores.get(key)) is None:
+            result = counts.scores[key] = score(rules, facts)
         scores.append(result)
     inbound = [i for i, c in enumerate(cleaned) if c.get("direction", Lead.Direction.INBOUND) == "inbound"]
     owners: list[int | None] = [None] * len(new)
     decisions = {}
     if assign == "route" and inbound:
         members = inbound_sdrs()
-        for i, decision in zip(inbound, _pick_many(INBOUND_POOL, members, [now] * len(inbound)), strict=True):
+        for i, decision in zip(inbound, pool_pick(INBOUND_POOL, members, [now] * len(inbound)), strict=True):
             decisions[i] = decision
             owners[i] = decision.chosen_user_id
             if decision.chosen_user_id is not None:
@@ -430,7 +432,7 @@ def _insert_new(new: list[Item], counts: Counts, job: ImportJob, actor, now: dat
         returning=False,
     )  # fmt: skip
     duplicates_detect(
-        [NewLead(pk, c["name"], c.get("email", ""), c.get("phone", ""), c.get("company", ""),
+        [LeadRecord(pk, c["name"], c.get("email", ""), c.get("phone", ""), c.get("company", ""),
                  c.get("website_domain", ""), a.pk if a else None, at, owner)
          for pk, c, a, at, owner in zip(lead_ids, cleaned, accounts, ats, owners, strict=True)],
         at=now,
@@ -458,31 +460,17 @@ def _insert_new(new: list[Item], counts: Counts, job: ImportJob, actor, now: dat
     )  # fmt: skip
 
 
-def _fill_values(target: dict, clean: dict) -> list[str]:
-    """Fill the empty values of a row not stored yet from a later duplicate row."""
-    filled = [name for name in MERGE_FIELDS if clean.get(name) not in (None, "") and not target.get(name)]
-    for name in filled:
-        target[name] = clean[name]
-    extra = {k: v for k, v in (clean.get("extra") or {}).items() if k not in (target.get("extra") or {})}
-    if extra:
-        target["extra"] = {**(target.get("extra") or {}), **extra}
-        filled.append("extra")
-    return filled
-
-
-def _fill_empty(lead: Lead, clean: dict) -> list[str]:
-    filled = []
-    for name in MERGE_FIELDS:
-        value = clean.get(name)
-        if value not in (None, "") and getattr(lead, name) in (None, ""):
-            setattr(lead, name, value)
-            filled.append(name)
-    extra = clean.get("extra") or {}
-    new_keys = {k: v for k, v in extra.items() if k not in lead.extra}
+def _fills(current: dict, clean: dict) -> dict:
+    """What a later row adds to a lead (stored or not yet): its values for fields the lead has empty,
+    and extra columns it lacks. Never overwrites."""
+    fills = {
+        n: clean[n] for n in MERGE_FIELDS if clean.get(n) not in (None, "") and current.get(n) in (None, "")
+    }
+    held = current.get("extra") or {}
+    new_keys = {k: v for k, v in (clean.get("extra") or {}).items() if k not in held}
     if new_keys:
-        lead.extra = {**lead.extra, **new_keys}
-        filled.append("extra")
-    return filled
+        fills["extra"] = {**held, **new_keys}
+    return fills
 
 
 DO_NOT_CONTACT = {"do_not_email": "email", "do_not_call": "call"}

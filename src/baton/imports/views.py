@@ -16,8 +16,8 @@ from django.views.decorators.http import require_GET
 
 from baton.core.errors import DomainError
 from baton.imports import selectors
-from baton.imports.mapping import PRESETS, mapping_from_toml
-from baton.imports.services import ASSIGN_CHOICES, import_leads
+from baton.imports.mapping import PRESETS
+from baton.imports.services import ASSIGN_CHOICES, import_leads, upload_stage
 from baton.web.shortcuts import redirect_after_post, role_required
 
 MAX_UPLOAD = 200 * 1024 * 1024
@@ -64,17 +64,9 @@ def import_page(request: HttpRequest) -> HttpResponse:
         else:
             folder = Path(settings.DATA_DIR) / "imports" / "uploads" / secrets.token_hex(8)
             folder.mkdir(parents=True)
-            path = folder / Path(upload.name or "leads.csv").name
-            with path.open("wb") as out:
-                for chunk in upload.chunks():
-                    out.write(chunk)
-            mapping: str | Path = preset
             try:
-                if toml is not None:
-                    text = toml.read().decode("utf-8-sig")
-                    mapping_from_toml(text, name="uploaded mapping")
-                    mapping = folder / "mapping.toml"
-                    mapping.write_text(text, encoding="utf-8")
+                text = toml.read().decode("utf-8-sig") if toml is not None else ""
+                path, mapping = upload_stage(folder, upload, mapping=preset, mapping_toml=text)
             except (DomainError, UnicodeDecodeError) as exc:
                 shutil.rmtree(folder, ignore_errors=True)
                 error = getattr(exc, "message", _("The mapping file must be UTF-8 text."))

@@ -19,7 +19,7 @@ from rapidfuzz import fuzz, process
 
 from baton import clock
 from baton.core import dedupe, normalize
-from baton.core.dedupe import _name_form
+from baton.core.dedupe import name_form
 from baton.core.errors import Conflict, InvalidInput, NotAllowed
 from baton.dbutil import chunks, newest_per_key, rows_insert, rows_update
 from baton.leads.models import DuplicateCandidate, Lead, LeadEvent, Touch
@@ -35,8 +35,9 @@ MERGEABLE = ("email", "phone", "company", "title", "industry", "company_size", "
 
 
 @dataclass(slots=True)
-class _Row:
-    """A candidate lead as duplicate detection reads it (FACT_FIELDS, in order)."""
+class LeadRecord:
+    """A lead as duplicate detection reads it (FACT_FIELDS, in order): a plain record, not a model
+    object, for candidates read in bulk and for leads an importer has just written as rows."""
 
     pk: int
     name: str
@@ -47,10 +48,10 @@ class _Row:
     account_id: int | None
     created_at: datetime
     owner_id: int | None
-    status: str
+    status: str = "new"
 
 
-def _facts(lead, *, completeness: bool = False) -> dedupe.PersonFacts:
+def person_facts(lead, *, completeness: bool = False) -> dedupe.PersonFacts:
     filled = sum(1 for f in MERGEABLE if getattr(lead, f, None) not in (None, "")) if completeness else 0
     return dedupe.PersonFacts(
         id=lead.pk, name=lead.name, email=lead.email, phone=lead.phone, company=lead.company,
@@ -77,14 +78,14 @@ def duplicates_detect(leads: Sequence, *, at: datetime | None = None) -> list[Du
     # planner that picks its index over the e-mail/phone/account one scans the whole table.
     live = Lead.objects.values_list(*FACT_FIELDS, "merged_into_id")
     for part in chunks(emails):
-        pool.update({row[0]: _Row(*row[:-1]) for row in live.filter(email__in=part) if row[-1] is None})
+        pool.update({row[0]: LeadRecord(*row[:-1]) for row in live.filter(email__in=part) if row[-1] is None})
     for part in chunks(phones):
-        pool.update({row[0]: _Row(*row[:-1]) for row in live.filter(phone__in=part) if row[-1] is None})
+        pool.update({row[0]: LeadRecord(*row[:-1]) for row in live.filter(phone__in=part) if row[-1] is None})
     # Colleagues at the same account: the newest PER_ACCOUNT, by index steps (big accounts stay cheap).
     columns = ("id", *FACT_FIELDS[1:])
     for row in newest_per_key(Lead, "account", accounts, (*columns, "merged_into_id"), per_key=PER_ACCOUNT):
         if row[-1] is None:
-            pool.setdefault(row[0], _Row(*row[:-1]))
+            pool.setdefault(row[0], LeadRecord(*row[:-1]))
     by_email, by_phone, by_account = defaultdict(list), defaultdict(list), defaultdict(list)
     for lead in pool.values():
         if lead.email:
@@ -97,10 +98,10 @@ def duplicates_detect(leads: Sequence, *, at: datetime | None = None) -> list[Du
 
     def fact(pk: int) -> dedupe.PersonFacts:
         if pk not in facts:
-            facts[pk] = _facts(pool[pk])
+            facts[pk] = person_facts(pool[pk])
         return facts[pk]
 
-    names = {pk: _name_form(candidate.name) for pk, candidate in pool.items()}
+    names = {pk: name_form(candidate.name) for pk, candidate in pool.items()}
     found: dict[tuple[int, int], dedupe.Match] = {}
     for lead in leads:
         others = {
@@ -160,7 +161,7 @@ def leads_merge(
         raise Conflict(f"lead(s) {', '.join(map(str, already))} were already merged", code="already_merged")
     if not _can_merge(actor, leads):
         raise NotAllowed("only an admin, or the owner of every one of these leads, may merge them")
-    decision = dedupe.survivor([_facts(lead, completeness=True) for lead in leads])
+    decision = dedupe.survivor([person_facts(lead, completeness=True) for lead in leads])
     keep = survivor_id if survivor_id is not None else decision.survivor_id
     if keep not in ids:
         raise InvalidInput(f"the survivor must be one of the merged leads ({', '.join(map(str, ids))})")

@@ -125,6 +125,20 @@ def _account_keys(clean: dict) -> tuple[str, str]:
     return domain, normalize.company_key(company) if company else ""
 
 
+def accounts_by_keys(domains, names) -> tuple[dict[str, Account], dict[str, Account]]:
+    """Accounts by exact domain and by normalised name (the oldest wins each key); one query per 500 keys."""
+    by_domain: dict[str, Account] = {}
+    by_name: dict[str, Account] = {}
+    for field, values, found in (
+        ("domain", sorted(domains), by_domain),
+        ("name_key", sorted(names), by_name),
+    ):
+        for part in chunks(values):
+            for a in Account.objects.filter(**{f"{field}__in": part}).order_by("-pk"):
+                found[getattr(a, field)] = a  # descending: the oldest account wins
+    return by_domain, by_name
+
+
 @dataclass(slots=True)
 class _AccountRow:
     """A fuzzy-matching candidate as read from its block (not a model object: blocks can be large)."""
@@ -148,14 +162,7 @@ def accounts_match(cleaned: Sequence[dict], ats: Sequence[datetime]) -> list[Acc
     keys = [_account_keys(c) for c in cleaned]
     domains = sorted({d for d, _ in keys if d})
     names = sorted({k for _, k in keys if k})
-    by_domain: dict[str, Account] = {}
-    by_name: dict[str, Account] = {}
-    for part in chunks(domains):
-        for a in Account.objects.filter(domain__in=part).order_by("-pk"):
-            by_domain[a.domain] = a  # descending: the oldest account wins
-    for part in chunks(names):
-        for a in Account.objects.filter(name_key__in=part).order_by("-pk"):
-            by_name[a.name_key] = a
+    by_domain, by_name = accounts_by_keys(domains, names)
     # Fuzzy candidates, only for names no exact rule will match.
     unmatched = [
         (d, k) for d, k in keys if k and len(k) >= FUZZY_MIN and k not in by_name and d not in by_domain

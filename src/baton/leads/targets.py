@@ -16,7 +16,7 @@ from baton import clock
 from baton.core import normalize
 from baton.core.errors import InvalidInput, NotAllowed
 from baton.dbutil import chunks, rows_insert
-from baton.leads.models import Account, Lead, Target, TargetList
+from baton.leads.models import Lead, Target, TargetList
 from baton.notifications.services import NotificationRequest, notifications_send
 from baton.org.models import Role
 
@@ -47,7 +47,7 @@ def _keys(t: TargetIn) -> tuple[str, str]:
 
 def targets_check(name: str, targets: Sequence[TargetIn], *, owner, at: datetime | None = None) -> TargetList:
     """Create a target list and check every target; returns the list with its targets' outcomes."""
-    from baton.leads.services import CaptureRequest, leads_capture
+    from baton.leads.services import CaptureRequest, accounts_by_keys, leads_capture
 
     at = at or clock.now()
     if not (owner.is_admin or owner.has_role(*OUTBOUND_ROLES)):
@@ -59,16 +59,9 @@ def targets_check(name: str, targets: Sequence[TargetIn], *, owner, at: datetime
     if len(targets) > MAX_TARGETS:
         raise InvalidInput(f"at most {MAX_TARGETS} targets per list; split the file")
     keys = [_keys(t) for t in targets]
-    domains = sorted({d for d, _ in keys if d})
-    names = sorted({k for _, k in keys if k})
-    accounts_by_domain: dict[str, Account] = {}
-    accounts_by_name: dict[str, Account] = {}
-    for part in chunks(domains):
-        for a in Account.objects.filter(domain__in=part).order_by("-pk"):
-            accounts_by_domain[a.domain] = a
-    for part in chunks(names):
-        for a in Account.objects.filter(name_key__in=part).order_by("-pk"):
-            accounts_by_name[a.name_key] = a
+    accounts_by_domain, accounts_by_name = accounts_by_keys(
+        {d for d, _ in keys if d}, {k for _, k in keys if k}
+    )
     account_ids = {a.pk for a in (*accounts_by_domain.values(), *accounts_by_name.values())}
     inbound: dict[int, Lead] = {}  # account → its oldest owned inbound lead
     for part in chunks(sorted(account_ids)):

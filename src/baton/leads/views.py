@@ -246,13 +246,13 @@ def disqualify(request: HttpRequest, lead_id: int) -> HttpResponse:
 
 def _duplicates_context(request: HttpRequest, **extra) -> dict:
     from baton.core.dedupe import survivor
-    from baton.leads.duplicates import _facts
+    from baton.leads.duplicates import person_facts
 
     pairs = list(selectors.duplicates_open(request.user))
     for pair in pairs:
         pair.sides = (pair.lead, pair.other)
         pair.suggested = survivor(
-            [_facts(pair.lead, completeness=True), _facts(pair.other, completeness=True)]
+            [person_facts(pair.lead, completeness=True), person_facts(pair.other, completeness=True)]
         )
     return {"active": "leads", "tab": "duplicates", "pairs": pairs, **extra}
 
@@ -311,6 +311,7 @@ def targets(request: HttpRequest) -> HttpResponse:
     import tempfile
     from pathlib import Path
 
+    from baton.imports.services import upload_stage
     from baton.leads.models import TargetList
     from baton.leads.targets import targets_check, targets_from_file
 
@@ -324,10 +325,7 @@ def targets(request: HttpRequest) -> HttpResponse:
             error = _("Choose a CSV or XLSX file.")
         else:
             with tempfile.TemporaryDirectory(prefix="baton-targets-") as tmp:
-                path = Path(tmp) / Path(upload.name or "targets.csv").name
-                with path.open("wb") as out:
-                    for chunk in upload.chunks():
-                        out.write(chunk)
+                path, _mapping = upload_stage(Path(tmp), upload)
                 try:
                     made = targets_check(name or upload.name, targets_from_file(path), owner=request.user)
                 except DomainError as exc:

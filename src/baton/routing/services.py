@@ -30,7 +30,7 @@ def _skip_reason(user: User, at: datetime) -> str:
     return ""
 
 
-def _pick_many(pool_key: str, members: list[User], ats: Sequence[datetime]) -> list[core.Decision]:
+def pool_pick(pool_key: str, members: list[User], ats: Sequence[datetime]) -> list[core.Decision]:
     """Round-robin decisions for several assignments in a row, under one lock of the pool."""
     pool = RoutingPool.objects.select_for_update().filter(key=pool_key).first()
     if pool is None:
@@ -63,7 +63,7 @@ def _pick_many(pool_key: str, members: list[User], ats: Sequence[datetime]) -> l
 
 
 def _pick(pool_key: str, members: list[User], at: datetime) -> core.Decision:
-    return _pick_many(pool_key, members, [at])[0]
+    return pool_pick(pool_key, members, [at])[0]
 
 
 def inbound_sdrs() -> list[User]:
@@ -96,7 +96,7 @@ def route_leads(
         return []
     ats = list(ats) if ats is not None else [clock.now()] * len(leads)
     members = inbound_sdrs()
-    decisions = _pick_many(INBOUND_POOL, members, ats)
+    decisions = pool_pick(INBOUND_POOL, members, ats)
     records = rows_insert(RoutingDecision,
         [
             RoutingDecision(lead=lead, kind=RoutingDecision.Kind.LEAD, pool=INBOUND_POOL,
