@@ -9,7 +9,7 @@ import pytest
 
 from baton import clock
 from baton.core.errors import InvalidInput
-from baton.imports import services
+from baton.imports import prepare, services
 from baton.imports.models import ImportJob
 from baton.imports.services import import_leads
 from baton.leads.models import Lead, LeadEvent
@@ -108,7 +108,7 @@ def test_a_dry_run_keeps_nothing_but_reports_everything(tmp_path):
 
 @pytest.mark.django_db
 def test_a_failure_half_way_rolls_back_every_row(tmp_path, monkeypatch):
-    monkeypatch.setattr(services, "BATCH_ROWS", 2)
+    monkeypatch.setattr(prepare, "BATCH_ROWS", 2)
     calls = Counter()
     real = services._apply
 
@@ -146,7 +146,7 @@ def test_new_leads_are_routed_round_robin_with_one_summary_per_sdr(tmp_path):
     event = LeadEvent.objects.get(lead=lead)
     assert event.kind == "imported" and event.data["routing"]["decision_id"] == decision.pk
     assert event.data["score"] == {"total": lead.score, "grade": lead.grade}
-    assert lead.account.name == "Firm 0" and lead.contact.email == lead.email
+    assert lead.account.name == "Firm 0" and lead.contact is None  # a contact comes with conversion
 
 
 @pytest.mark.django_db
@@ -202,3 +202,89 @@ def test_tag_rules_run_on_imported_leads(tmp_path):
     import_leads(path, mapping="baton", assign="pool")
     tagged = set(LeadTag.objects.values_list("lead__external_id", flat=True))
     assert tagged == {"X1"}
+
+
+def _outcome(job: ImportJob) -> dict:
+    leads = Lead.objects.order_by("pk")
+    return {
+        "job": (job.status, job.rows, job.imported, job.merged, job.unchanged, job.rejected),
+        "leads": [(x.name, x.email, x.company, x.account.name if x.account else None,
+                   x.account_match.get("method"), x.score, x.grade, x.owner_id is not None) for x in leads],
+        "rejects": [(r["line"], r["reason"]) for r in rejects(job)] if job.rejects_file else [],
+    }  # fmt: skip
+
+
+def _mixed_rows(n: int) -> list[list[str]]:
+    rows = []
+    for i in range(n):
+        if i % 7 == 3:
+            rows.append(good(i, email="not an e-mail"))
+        elif i % 5 == 4:
+            rows.append(
+                good(i - 2, name=f"Person {i - 2}", external_id=f"X{i}", title="VP Sales")
+            )  # same e-mail
+        else:
+            rows.append(
+                good(i, company=["Firm 0", "Firm 1 Ltd", "Firm 2", "Acme Robotics", "Acme Robotic"][i % 5])
+            )
+    return rows
+
+
+@pytest.mark.django_db
+def test_a_large_file_is_read_in_a_second_process_with_the_same_outcome(tmp_path, monkeypatch):
+    team = team_create("Inbound", "sdr_inbound")
+    for i in range(2):
+        user_create(f"sdr{i}", None, roles=["sdr_inbound"], team=team)
+    path = write_csv(tmp_path / "big.csv", _mixed_rows(60))
+    serial = _outcome(import_leads(path, mapping="baton", assign="route"))
+    Lead.objects.all().delete()
+    from baton.leads.models import Account
+
+    Account.objects.all().delete()
+    monkeypatch.setattr(prepare, "PARALLEL_MIN_ROWS", 10)  # the importer starts the reading process
+    calls = Counter()
+    real = prepare.subprocess.Popen
+
+    def counted(*args, **kwargs):
+        calls["reader"] += 1
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(prepare.subprocess, "Popen", counted)
+    parallel = _outcome(import_leads(path, mapping="baton", assign="route"))
+    assert calls["reader"] == 1
+    assert serial["job"][0] == "done" and serial["job"][5] > 0
+    assert {k: v for k, v in parallel.items() if k != "leads"} == {
+        k: v for k, v in serial.items() if k != "leads"
+    }
+    # The same leads, matched to the same accounts the same way (owners differ: routing tallies moved on).
+    assert [x[:7] for x in parallel["leads"]] == [x[:7] for x in serial["leads"]]
+
+
+@pytest.mark.django_db
+def test_when_the_reading_process_fails_the_job_fails_and_nothing_is_kept(tmp_path, monkeypatch):
+    path = write_csv(tmp_path / "gone.csv", _mixed_rows(30))
+    monkeypatch.setattr(prepare, "PARALLEL_MIN_ROWS", 10)
+    job = import_leads(path, mapping="baton", assign="pool", on_start=lambda job: path.unlink())
+    assert job.status == "failed" and "reading the file failed" in job.error and "gone.csv" in job.error
+    assert not Lead.objects.exists()
+
+
+@pytest.mark.django_db
+def test_what_one_batch_learns_holds_in_the_next(tmp_path, monkeypatch):
+    """Batches of two rows: accounts created, matched by name, fuzzily, and colleagues found across batches."""
+    monkeypatch.setattr(prepare, "BATCH_ROWS", 2)
+    path = write_csv(tmp_path / "b.csv", [
+        good(1, company="Acme Robotics Ltd", email="a@gmail.com"), good(2, company="Other", email="o@other.cn"),
+        good(3, company="ACME Robotics", email="b@gmail.com"), good(4, company="Filler", email="f@filler.cn"),
+        good(5, company="Acme Robotic", email="c@gmail.com"), good(6, name="Person 1", company="Acme Robotics",
+                                                                    email="p1@gmail.com"),
+    ])  # fmt: skip
+    job = import_leads(path, mapping="baton", assign="pool")
+    assert (job.status, job.imported) == ("done", 6)
+    acme = [Lead.objects.get(email=e) for e in ("a@gmail.com", "b@gmail.com", "c@gmail.com", "p1@gmail.com")]
+    assert len({x.account_id for x in acme}) == 1
+    assert [x.account_match["method"] for x in acme] == ["new", "name", "fuzzy", "name"]
+    from baton.leads.models import DuplicateCandidate
+
+    pair = DuplicateCandidate.objects.get()
+    assert (pair.lead_id, pair.other_id) == (acme[3].pk, acme[0].pk)

@@ -54,7 +54,7 @@ def _rows(lead: Lead) -> dict:
     snap = ScoreSnapshot.objects.get(lead=lead)
     return {
         "fields": (lead.name, lead.email, lead.company, lead.status, lead.score, lead.grade, lead.created_at,
-                   lead.routed_at, lead.account.name, lead.account.domain, lead.contact.email),
+                   lead.routed_at, lead.account.name, lead.account.domain, lead.contact_id),
         "events": events,
         "snapshot": (snap.total, snap.grade, snap.factors, snap.trigger),
         "notifications": list(Notification.objects.filter(lead=lead).values_list("verb", "created_at")),

@@ -395,6 +395,14 @@ def test_accept_then_create_the_opportunity(org, lead):
     assert ok.status_code == 302
     opp = Opportunity.objects.get()
     assert (opp.name, str(opp.amount), opp.owner_id) == ("Acme rollout", "120000.00", org.ae1.pk)
+    # Converting makes the lead's person a contact at its account (capture only writes the lead).
+    lead.refresh_from_db()
+    assert opp.contact_id == lead.contact_id is not None
+    assert (opp.contact.name, opp.contact.email, opp.contact.account_id) == (
+        lead.name,
+        lead.email,
+        lead.account_id,
+    )
 
 
 def test_reject_needs_a_reason_and_then_returns_the_lead_to_nurture(org, lead):

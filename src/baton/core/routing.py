@@ -26,30 +26,47 @@ class Decision:
 
 
 def choose_round_robin(pool: str, candidates: Sequence[Candidate]) -> Decision:
-    eligible = [c for c in candidates if not c.skip_reason]
+    return choose_round_robin_many(pool, candidates, 1, seq=0)[0]
+
+
+def choose_round_robin_many(
+    pool: str, candidates: Sequence[Candidate], n: int, *, seq: int
+) -> list[Decision]:
+    """``n`` assignments in a row from the same candidates, each made as ``choose_round_robin`` would make
+    it once the previous one is counted (the chosen rep's tally + 1, their last_seq the pool's next
+    sequence number, starting after ``seq``). Eligibility is the candidates' for all ``n``."""
     skipped = [
         {"user_id": c.user_id, "username": c.username, "reason": c.skip_reason}
         for c in candidates
         if c.skip_reason
     ]
-    ranked = sorted(eligible, key=lambda c: (c.tally, c.last_seq, c.user_id))
-    chosen = ranked[0] if ranked else None
-    explanation = {
-        "strategy": "round_robin",
-        "pool": pool,
-        "candidates": [
-            {"user_id": c.user_id, "username": c.username, "tally": c.tally, "last_seq": c.last_seq}
-            for c in ranked
-        ],
-        "skipped": skipped,
-        "chosen": chosen.username if chosen else None,
-        "why": (
-            f"{chosen.username} had the fewest assignments in pool '{pool}' ({chosen.tally})"
-            if chosen
-            else f"no eligible rep in pool '{pool}'"
-        ),
-    }
-    return Decision(chosen.user_id if chosen else None, explanation)
+    names = {c.user_id: c.username for c in candidates if not c.skip_reason}
+    state = {c.user_id: [c.tally, c.last_seq] for c in candidates if not c.skip_reason}
+    decisions = []
+    for _ in range(n):
+        ranked = sorted(state, key=lambda u: (state[u][0], state[u][1], u))
+        chosen = ranked[0] if ranked else None
+        explanation = {
+            "strategy": "round_robin",
+            "pool": pool,
+            "candidates": [
+                {"user_id": u, "username": names[u], "tally": state[u][0], "last_seq": state[u][1]}
+                for u in ranked
+            ],
+            "skipped": skipped,
+            "chosen": names[chosen] if chosen is not None else None,
+            "why": (
+                f"{names[chosen]} had the fewest assignments in pool '{pool}' ({state[chosen][0]})"
+                if chosen is not None
+                else f"no eligible rep in pool '{pool}'"
+            ),
+        }
+        decisions.append(Decision(chosen, explanation))
+        if chosen is not None:
+            seq += 1
+            state[chosen][0] += 1
+            state[chosen][1] = seq
+    return decisions
 
 
 def starting_tally(existing_tallies: Sequence[int]) -> int:

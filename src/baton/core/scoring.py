@@ -110,18 +110,18 @@ def score_key(rules: Sequence[Rule], facts: Mapping[str, Any]) -> tuple:
     """What the rules can see of these facts: two leads with the same key get the same score.
 
     Lets a bulk caller score each distinct profile once (an import's leads share a few hundred).
+    Each rule contributes whether it matches (a count rule: its count), so profiles that differ only in
+    what no rule looks at share a key.
     """
     key = []
+    normed: dict[str, str] = {}
     for rule in rules:
         value = facts.get(rule.field)
-        if rule.op == "present":
-            key.append(value not in (None, "", 0))
-        elif rule.op == "count":
+        if rule.op == "count":
             key.append(int(value or 0))
-        elif rule.op in ("gte", "lte"):
-            key.append(value)
         else:
-            key.append(_norm(value))
+            key.append(_matches(rule, value, normed.get(rule.field) if rule.field in normed else
+                                normed.setdefault(rule.field, _norm(value))))  # fmt: skip
     return tuple(key)
 
 

@@ -16,27 +16,27 @@ import csv
 import hashlib
 import logging
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from itertools import islice
 from pathlib import Path
+from types import SimpleNamespace
 
 from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
 
 from baton import clock
 from baton.core.errors import InvalidInput
 from baton.core.lifecycle import LeadStatus
 from baton.core.scoring import score, score_key
-from baton.dbutil import rows_insert, rows_insert_values, rows_update
-from baton.imports.mapping import RowValueError, load_mapping
+from baton.dbutil import rows_insert_values, rows_update, rows_where_in
+from baton.imports.mapping import load_mapping
 from baton.imports.models import ImportJob
-from baton.imports.reader import Row, open_table
-from baton.leads.duplicates import LeadRecord, duplicates_detect
-from baton.leads.models import Contact, Lead, LeadEvent, Source
-from baton.leads.services import capture_clean
+from baton.imports.prepare import Item, prepared_batches, worth_a_process
+from baton.imports.reader import open_table
+from baton.leads.duplicates import ColleagueMemo, LeadRecord, duplicates_detect
+from baton.leads.models import Lead, LeadEvent, Source
+from baton.leads.services import AccountMemo
 from baton.notifications.services import NotificationRequest, notifications_send
 from baton.org.models import OrgSettings
 from baton.routing.models import RoutingDecision
@@ -44,7 +44,6 @@ from baton.scoring.models import ScoreSnapshot
 
 log = logging.getLogger(__name__)
 
-BATCH_ROWS = 1000
 ASSIGN_CHOICES = ("route", "pool")
 # Fields an import may fill on a lead it matched, when the lead has none (never overwritten).
 MERGE_FIELDS = ("email", "phone", "company", "title", "industry", "company_size", "city", "region",
@@ -57,17 +56,6 @@ class _DryRun(Exception):
 
 
 @dataclass
-class Item:
-    line: int
-    clean: dict
-    created_at: datetime | None
-    opt_outs: list[str] = field(default_factory=list)  # channels the file says not to use
-    lead_id: int | None = None  # the new lead this row became
-    lead: Lead | None = None  # the lead this row became or was merged into
-    matched_by: str = ""
-
-
-@dataclass
 class Counts:
     rows: int = 0
     imported: int = 0
@@ -76,6 +64,9 @@ class Counts:
     rejected: int = 0
     assigned: dict[int, int] = field(default_factory=dict)  # SDR id → leads routed to them
     scores: dict[tuple, object] = field(default_factory=dict)  # score_key → Score: each profile scored once
+    # What matching learned in earlier batches (the import is one transaction: the only writer of its rows).
+    accounts: AccountMemo = field(default_factory=AccountMemo)
+    colleagues: ColleagueMemo = field(default_factory=ColleagueMemo)
 
 
 def upload_stage(
@@ -112,12 +103,6 @@ def file_facts(path: Path) -> tuple[str, int, int]:
     return h.hexdigest(), size, lines
 
 
-def _batches(rows: Iterable[Row], size: int) -> Iterator[list[Row]]:
-    it = iter(rows)
-    while batch := list(islice(it, size)):
-        yield batch
-
-
 class RejectsFile:
     """The rejected rows with their line numbers and reasons, as CSV (UTF-8 with BOM, opens in Excel)."""
 
@@ -140,20 +125,6 @@ class RejectsFile:
             return str(self.path)
         self.path.unlink(missing_ok=True)
         return ""
-
-
-def parse_created_at(text: str, now: datetime) -> datetime:
-    """An ISO date or date-time (also with '/' or a space); naive values are in the server's time zone."""
-    value = text.strip().replace("/", "-")
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        raise ValueError(f"created_at: {text!r} is not a date (expected e.g. 2026-03-01 or 2026-03-01 09:30)")
-    if timezone.is_naive(parsed):
-        parsed = timezone.make_aware(parsed)
-    if parsed > now:
-        raise ValueError(f"created_at: {text!r} is in the future")
-    return parsed
 
 
 def import_leads(
@@ -208,8 +179,16 @@ def import_leads(
             from baton.tags.services import rules_load as tag_rules_load
 
             tagging = bool(tag_rules_load())  # tag rules run on the imported leads, if there are any
-            for batch in _batches(table.rows(), BATCH_ROWS):
-                _import_batch(batch, plan, rules, rejects, counts, job, actor, now, region, assign, tagging)
+            prepared = prepared_batches(
+                table, mapping, region, now, parallel=worth_a_process(table, expected, size)
+            )
+            for rows, items, rejected in prepared:
+                counts.rows += rows
+                for line, reason, values in rejected:
+                    rejects.add(line, reason, values)
+                counts.rejected = rejects.count
+                if items:
+                    _import_batch(items, counts, job, actor, now, assign, tagging)
                 _write_progress(progress_path, counts.rows, max(expected, counts.rows))
                 if progress:
                     progress(counts.rows, max(expected, counts.rows))
@@ -256,65 +235,39 @@ def _finish(job: ImportJob, counts: Counts, status: str, error: str, rejects: Re
     return job
 
 
-def _import_batch(batch, plan, rules, rejects, counts, job, actor, now, region, assign, tagging) -> None:
-    items: list[Item] = []
-    for row in batch:
-        counts.rows += 1
-        if row.problem is not None:
-            rejects.add(row.line, row.problem.reason, row.values)
-            continue
-        try:
-            capture = plan.row(row.values)
-            reasons = plan.row_problems(capture)
-            if reasons:
-                raise ValueError("; ".join(reasons))
-            external_id = capture.pop("external_id", "")
-            extra = capture.pop("extra", {})
-            opt_outs = [channel for flag, channel in DO_NOT_CONTACT.items() if capture.pop(flag, False)]
-            if "status" in capture:
-                extra["status"] = capture.pop("status")
-            created_at = capture.pop("created_at", None)
-            created = parse_created_at(created_at, now) if created_at else None
-            clean = capture_clean(capture, default_region=region, require_contact=rules.require_contact)
-        except RowValueError as exc:
-            rejects.add(row.line, "; ".join(exc.reasons), row.values)
-            continue
-        except InvalidInput as exc:
-            rejects.add(row.line, exc.message.removeprefix("the lead is not valid: "), row.values)
-            continue
-        except ValueError as exc:
-            rejects.add(row.line, str(exc), row.values)
-            continue
-        clean["external_id"], clean["extra"] = external_id[:200], extra
-        items.append(Item(row.line, clean, created, opt_outs=opt_outs))
-    counts.rejected = rejects.count
-    if items:
-        _match(items)
-        _apply(items, counts, job, actor, now, assign)
-        _record_opt_outs(items, actor, now)
-        if tagging:
-            from baton.tags.services import tag_rules_apply
+def _import_batch(items: list[Item], counts: Counts, job: ImportJob, actor, now, assign, tagging) -> None:
+    _match(items)
+    _apply(items, counts, job, actor, now, assign)
+    _record_opt_outs(items, actor, now)
+    if tagging:
+        from baton.tags.services import tag_rules_apply
 
-            ids = {it.lead_id or (it.lead.pk if isinstance(it.lead, Lead) else None) for it in items}
-            tag_rules_apply(sorted(i for i in ids if i), at=now)
+        ids = {it.lead_id or (it.lead.pk if isinstance(it.lead, Held) else None) for it in items}
+        tag_rules_apply(sorted(i for i in ids if i), at=now)
 
 
 def _keys(clean: dict) -> list[tuple[str, str]]:
     return [(k, clean[k]) for k in ("external_id", "email", "phone") if clean.get(k)]
 
 
+class Held(SimpleNamespace):
+    """A lead the database already holds, as the importer reads it: its key and its fillable fields."""
+
+
+HELD_COLUMNS = ("id", "external_id", "email", "phone", *[f for f in MERGE_FIELDS if f not in ("external_id", "email", "phone")], "extra")  # fmt: skip
+
+
 def _match(items: list[Item]) -> None:
     """Find each row's lead: same external id, e-mail or phone (in that order), in the database or
-    earlier in this batch (earlier batches are in the database: same transaction). One query per key."""
+    earlier in this batch (earlier batches are in the database: same transaction). One query per key
+    kind per 500 values, read as plain rows."""
     wanted = {k: {it.clean[k] for it in items if it.clean.get(k)} for k in ("external_id", "email", "phone")}
-    found: dict[tuple[str, str], Lead] = {}
+    found: dict[tuple[str, str], Held] = {}
     for key, values in wanted.items():
-        if not values:
-            continue
-        # No ORDER BY in SQL: with one the planner may walk the whole table in key order instead of
-        # using the index on the looked-up column. Sorted here: the oldest lead wins.
-        matches = sorted(Lead.objects.filter(**{f"{key}__in": list(values)}), key=lambda lead: -lead.pk)
-        for lead in matches:
+        rows = rows_where_in(Lead, key, values, HELD_COLUMNS)
+        # Newest first, so that the oldest lead wins each key.
+        for row in sorted(rows, key=lambda r: -r[0]):
+            lead = Held(pk=row[0], **dict(zip(HELD_COLUMNS[1:], row[1:], strict=True)))
             found[(key, getattr(lead, key))] = lead
     first_in_batch: dict[tuple[str, str], Item] = {}
     for it in items:
@@ -333,8 +286,9 @@ def _match(items: list[Item]) -> None:
 
 def _apply(items: list[Item], counts: Counts, job: ImportJob, actor, now: datetime, assign: str) -> None:
     new: list[Item] = []
-    events: list[LeadEvent] = []
-    changed: dict[int, Lead] = {}
+    events: list[tuple] = []
+    changed: dict[int, Held] = {}
+    actor_id = actor.pk if actor else None
     for it in items:
         if it.lead is None:
             new.append(it)
@@ -343,22 +297,22 @@ def _apply(items: list[Item], counts: Counts, job: ImportJob, actor, now: dateti
             filled = _fills(it.lead.clean, it.clean)
             it.lead.clean.update(filled)
         else:
-            filled = _fills({n: getattr(it.lead, n) for n in (*MERGE_FIELDS, "extra")}, it.clean)
+            filled = _fills(vars(it.lead), it.clean)
             for name, value in filled.items():
                 setattr(it.lead, name, value)
             if filled:
                 changed[it.lead.pk] = it.lead
-                events.append(
-                    LeadEvent(lead=it.lead, kind=LeadEvent.Kind.IMPORT_MERGED, occurred_at=now, actor=actor,
-                              data={"import_id": job.pk, "line": it.line, "matched_by": it.matched_by,
-                                    "filled": list(filled)})
-                )  # fmt: skip
+                events.append((it.lead.pk, LeadEvent.Kind.IMPORT_MERGED, now, actor_id,
+                               {"import_id": job.pk, "line": it.line, "matched_by": it.matched_by,
+                                "filled": list(filled)}))  # fmt: skip
         if filled:
             counts.merged += 1
         else:
             counts.unchanged += 1
     rows_update(Lead, list(changed.values()), [*MERGE_FIELDS, "extra"])
-    rows_insert(LeadEvent, events)
+    rows_insert_values(
+        LeadEvent, ("lead_id", "kind", "occurred_at", "actor_id", "data"), events, returning=False
+    )
     if new:
         _insert_new(new, counts, job, actor, now, assign)
         counts.imported += len(new)
@@ -366,14 +320,14 @@ def _apply(items: list[Item], counts: Counts, job: ImportJob, actor, now: dateti
 
 LEAD_COLUMNS = ("name", "email", "phone", "company", "title", "industry", "company_size", "city", "region",
                 "website_domain", "source", "source_detail", "direction", "notes", "external_id", "extra",
-                "account_id", "contact_id", "created_at", "status_changed_at", "created_by_id", "status",
+                "account_id", "created_at", "status_changed_at", "created_by_id", "status",
                 "score", "fit_score", "engagement_score", "grade", "owner_id", "routed_at", "owned_since",
                 "account_match", "seniority")  # fmt: skip
 
 
 def _insert_new(new: list[Item], counts: Counts, job: ImportJob, actor, now: datetime, assign: str) -> None:
-    """New leads, written lean: the rows capture would write (account match, contact, lead with its score
-    and owner, score snapshot, routing decision), built as tuples instead of model objects, and one
+    """New leads, written lean: the rows capture would write (account match, lead with its score and
+    owner, score snapshot, routing decision), built as tuples instead of model objects, and one
     'imported' timeline entry that says what capture, scoring and routing decided."""
     from baton.leads.services import accounts_match
     from baton.routing.services import INBOUND_POOL, inbound_sdrs, pool_pick
@@ -381,7 +335,7 @@ def _insert_new(new: list[Item], counts: Counts, job: ImportJob, actor, now: dat
 
     ats = [it.created_at or now for it in new]
     cleaned = [it.clean for it in new]
-    accounts = accounts_match(cleaned, ats)
+    accounts = accounts_match(cleaned, ats, memo=counts.accounts)
     rules = rules_load()
     scores = []
     for c in cleaned:
@@ -401,33 +355,28 @@ def _insert_new(new: list[Item], counts: Counts, job: ImportJob, actor, now: dat
             if decision.chosen_user_id is not None:
                 counts.assigned[decision.chosen_user_id] = counts.assigned.get(decision.chosen_user_id, 0) + 1
     actor_id = actor.pk if actor else None
-    contact_ids = rows_insert_values(
-        Contact,
-        ("account_id", "name", "email", "phone", "title", "created_at"),
-        [(a.pk if a else None, c["name"], c.get("email", ""), c.get("phone", ""), c.get("title", ""), at)
-         for c, a, at in zip(cleaned, accounts, ats, strict=True)],
-    )  # fmt: skip
     routed_at = now  # routed, or decided to wait in the public pool: either way the sweep leaves them
     lead_rows = []
-    for c, a, contact_id, at, sc, owner in zip(
-        cleaned, accounts, contact_ids, ats, scores, owners, strict=True
-    ):
+    for c, a, at, sc, owner in zip(cleaned, accounts, ats, scores, owners, strict=True):
         lead_rows.append((
             c["name"], c.get("email", ""), c.get("phone", ""), c.get("company", ""), c.get("title", ""),
             c.get("industry", ""), c.get("company_size"), c.get("city", ""), c.get("region", ""),
             c.get("website_domain", ""), c.get("source", Source.OTHER), c.get("source_detail", ""),
             c.get("direction", Lead.Direction.INBOUND), c.get("notes", ""), c.get("external_id", ""),
-            c.get("extra") or {}, a.pk if a else None, contact_id, at, at, actor_id, LeadStatus.NEW,
+            c.get("extra") or {}, a.pk if a else None, at, at, actor_id, LeadStatus.NEW,
             sc.total, sc.fit, sc.engagement, sc.grade, owner, routed_at, now if owner else None,
             c.get("_account_match", {}), c.get("seniority", ""),
         ))  # fmt: skip
     lead_ids = rows_insert_values(Lead, LEAD_COLUMNS, lead_rows)
     for it, lead_id in zip(new, lead_ids, strict=True):
         it.lead_id = lead_id
+    factors = {
+        id(sc): sc.factors_as_dicts() for sc in {id(sc): sc for sc in scores}.values()
+    }  # one per profile
     rows_insert_values(
         ScoreSnapshot,
         ("lead_id", "computed_at", "fit", "engagement", "total", "grade", "factors", "trigger"),
-        [(lead_id, now, sc.fit, sc.engagement, sc.total, sc.grade, sc.factors_as_dicts(), "imported")
+        [(lead_id, now, sc.fit, sc.engagement, sc.total, sc.grade, factors[id(sc)], "imported")
          for lead_id, sc in zip(lead_ids, scores, strict=True)],
         returning=False,
     )  # fmt: skip
@@ -435,7 +384,7 @@ def _insert_new(new: list[Item], counts: Counts, job: ImportJob, actor, now: dat
         [LeadRecord(pk, c["name"], c.get("email", ""), c.get("phone", ""), c.get("company", ""),
                  c.get("website_domain", ""), a.pk if a else None, at, owner)
          for pk, c, a, at, owner in zip(lead_ids, cleaned, accounts, ats, owners, strict=True)],
-        at=now,
+        at=now, keys_checked=True, memo=counts.colleagues,
     )  # fmt: skip
     order = sorted(decisions)
     decision_ids = rows_insert_values(
@@ -471,9 +420,6 @@ def _fills(current: dict, clean: dict) -> dict:
     if new_keys:
         fills["extra"] = {**held, **new_keys}
     return fills
-
-
-DO_NOT_CONTACT = {"do_not_email": "email", "do_not_call": "call"}
 
 
 def _record_opt_outs(items: list[Item], actor, now: datetime) -> None:

@@ -11,6 +11,7 @@ keeps its row, marked ``merged_into`` the survivor.
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from datetime import datetime
 
 from django.db import transaction
@@ -21,7 +22,7 @@ from baton import clock
 from baton.core import dedupe, normalize
 from baton.core.dedupe import name_form
 from baton.core.errors import Conflict, InvalidInput, NotAllowed
-from baton.dbutil import chunks, newest_per_key, rows_insert, rows_update
+from baton.dbutil import chunks, newest_per_key, rows_insert, rows_update, rows_where_in
 from baton.leads.models import DuplicateCandidate, Lead, LeadEvent, Touch
 
 THRESHOLD = dedupe.DEFAULT_THRESHOLD
@@ -61,31 +62,63 @@ def person_facts(lead, *, completeness: bool = False) -> dedupe.PersonFacts:
     )  # fmt: skip
 
 
-def duplicates_detect(leads: Sequence, *, at: datetime | None = None) -> list[DuplicateCandidate]:
+@dataclass
+class ColleagueMemo:
+    """The newest leads (id, name form) of each account seen, kept from one batch to the next by a caller
+    that is the only writer of leads for the while (an import: one transaction). Bounded: cleared when full."""
+
+    by_account: dict[int, list[tuple[int, str]]] = dataclass_field(default_factory=dict)
+    size: int = 0
+    limit: int = 1_000_000
+
+    def trim(self) -> None:
+        if self.size > self.limit:
+            self.by_account.clear()
+            self.size = 0
+
+
+def duplicates_detect(
+    leads: Sequence,
+    *,
+    at: datetime | None = None,
+    keys_checked: bool = False,
+    memo: ColleagueMemo | None = None,
+) -> list[DuplicateCandidate]:
     """Record suspected duplicates of these (new) leads; returns the pairs found. A few queries per
     500 leads, whatever their number. ``leads`` are Lead objects or anything with the same attributes
-    (``FACT_FIELDS``; the importer passes light records)."""
+    (``FACT_FIELDS``; the importer passes light records). ``keys_checked``: the caller has already
+    merged every lead with the same e-mail or phone (an import), so only colleagues are looked up;
+    ``memo`` keeps the colleagues read from one call to the next."""
     at = at or clock.now()
     leads = [lead for lead in leads if getattr(lead, "merged_into_id", None) is None]
     if not leads:
         return []
-    emails = sorted({lead.email for lead in leads if lead.email})
-    phones = sorted({lead.phone for lead in leads if lead.phone})
-    accounts = sorted({lead.account_id for lead in leads if lead.account_id})
     pool: dict[int, object] = {lead.pk: lead for lead in leads}
     # Plain rows, not model objects: a batch can bring back tens of thousands of candidates.
     # merged_into is filtered here, not in SQL: "merged_into IS NULL" holds for nearly every row, and a
     # planner that picks its index over the e-mail/phone/account one scans the whole table.
-    live = Lead.objects.values_list(*FACT_FIELDS, "merged_into_id")
-    for part in chunks(emails):
-        pool.update({row[0]: LeadRecord(*row[:-1]) for row in live.filter(email__in=part) if row[-1] is None})
-    for part in chunks(phones):
-        pool.update({row[0]: LeadRecord(*row[:-1]) for row in live.filter(phone__in=part) if row[-1] is None})
-    # Colleagues at the same account: the newest PER_ACCOUNT, by index steps (big accounts stay cheap).
-    columns = ("id", *FACT_FIELDS[1:])
-    for row in newest_per_key(Lead, "account", accounts, (*columns, "merged_into_id"), per_key=PER_ACCOUNT):
-        if row[-1] is None:
-            pool.setdefault(row[0], LeadRecord(*row[:-1]))
+    if not keys_checked:
+        for key in ("email", "phone"):
+            values = {getattr(lead, key) for lead in leads if getattr(lead, key)}
+            for row in rows_where_in(Lead, key, values, (*FACT_FIELDS, "merged_into_id")):
+                if row[-1] is None:
+                    pool[row[0]] = LeadRecord(*row[:-1])
+    # Colleagues at the same account: the newest PER_ACCOUNT, by index steps (big accounts stay cheap),
+    # read as (id, name, account) only; the few whose names are close are read in full below.
+    memo = memo if memo is not None else ColleagueMemo()
+    memo.trim()
+    colleague_names = memo.by_account
+    accounts = sorted({lead.account_id for lead in leads if lead.account_id} - colleague_names.keys())
+    for account_id in accounts:
+        colleague_names[account_id] = []
+    for pk, name, account_id, merged_into in newest_per_key(
+        Lead, "account", accounts, ("id", "name", "account_id", "merged_into_id"), per_key=PER_ACCOUNT
+    ):
+        if merged_into is None and pk not in pool:
+            colleague_names[account_id].append((pk, name_form(name)))
+            memo.size += 1
+    for account_id in accounts:
+        colleague_names[account_id].sort()  # oldest first: the newest are appended
     by_email, by_phone, by_account = defaultdict(list), defaultdict(list), defaultdict(list)
     for lead in pool.values():
         if lead.email:
@@ -94,6 +127,32 @@ def duplicates_detect(leads: Sequence, *, at: datetime | None = None) -> list[Du
             by_phone[lead.phone].append(lead)
         if lead.account_id:
             by_account[lead.account_id].append(lead)
+    names = {pk: name_form(candidate.name) for pk, candidate in pool.items()}
+    close: dict[int, set[int]] = {}
+    wanted: set[int] = set()
+    for lead in leads:
+        if not lead.account_id or not names[lead.pk]:
+            continue
+        held = [(o.pk, names[o.pk]) for o in by_account.get(lead.account_id, []) if o.pk != lead.pk]
+        held += [c for c in colleague_names.get(lead.account_id, []) if c[0] not in pool]
+        if not held:
+            continue
+        # Same account: only a similar name can make them one person. rapidfuzz's C loop shortlists
+        # them; match() then decides with its own rules.
+        shortlist = process.extract(names[lead.pk], [n for _, n in held], scorer=fuzz.ratio,
+                                    score_cutoff=NAME_SHORTLIST, limit=None)  # fmt: skip
+        close[lead.pk] = {held[i][0] for _, _, i in shortlist}
+        wanted.update(pk for pk in close[lead.pk] if pk not in pool)
+    for row in rows_where_in(Lead, "id", wanted, FACT_FIELDS):
+        pool[row[0]] = LeadRecord(*row)
+    for lead in leads:  # these leads are the next calls' colleagues (newest last, PER_ACCOUNT kept)
+        if lead.account_id:
+            kept = colleague_names[lead.account_id]
+            kept.append((lead.pk, names[lead.pk]))
+            memo.size += 1
+            if len(kept) > PER_ACCOUNT:
+                del kept[0]
+                memo.size -= 1
     facts: dict[int, dedupe.PersonFacts] = {}
 
     def fact(pk: int) -> dedupe.PersonFacts:
@@ -101,19 +160,12 @@ def duplicates_detect(leads: Sequence, *, at: datetime | None = None) -> list[Du
             facts[pk] = person_facts(pool[pk])
         return facts[pk]
 
-    names = {pk: name_form(candidate.name) for pk, candidate in pool.items()}
     found: dict[tuple[int, int], dedupe.Match] = {}
     for lead in leads:
         others = {
             o.pk for group in (by_email.get(lead.email, []), by_phone.get(lead.phone, [])) for o in group
         }
-        colleagues = [o.pk for o in by_account.get(lead.account_id, []) if o.pk not in others]
-        if colleagues and names[lead.pk]:
-            # Same account, different contact details: only a similar name can make them one person.
-            # rapidfuzz's C loop shortlists them; match() then decides with its own rules.
-            shortlist = process.extract(names[lead.pk], [names[pk] for pk in colleagues], scorer=fuzz.ratio,
-                                        score_cutoff=NAME_SHORTLIST, limit=None)  # fmt: skip
-            others.update(colleagues[i] for _, _, i in shortlist)
+        others.update(close.get(lead.pk, ()))
         for other in others - {lead.pk}:
             pair = (max(lead.pk, other), min(lead.pk, other))
             if pair in found:

@@ -3,6 +3,7 @@
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from datetime import datetime, timedelta
 
 from django.db import transaction
@@ -13,8 +14,8 @@ from baton import clock
 from baton.core import dedupe, lifecycle, normalize
 from baton.core.errors import InvalidInput, NotAllowed
 from baton.core.lifecycle import LeadStatus
-from baton.dbutil import chunks, newest_per_key, rows_insert, rows_update
-from baton.leads.models import Account, Contact, Lead, LeadEvent, Source, Touch, WebForm
+from baton.dbutil import newest_per_key, rows_insert, rows_insert_values, rows_update, rows_where_in
+from baton.leads.models import Account, Lead, LeadEvent, Source, Touch, WebForm
 from baton.notifications.services import NotificationRequest, notifications_send
 from baton.org.models import OrgSettings
 
@@ -122,34 +123,70 @@ def capture_clean(data: dict, *, default_region: str = "CN", require_contact: bo
 def _account_keys(clean: dict) -> tuple[str, str]:
     company = clean.get("company", "")
     domain = clean.get("website_domain") or clean.get("_email_domain", "")
+    if "_company_key" in clean:  # computed by whoever cleaned it (the importer's reading process)
+        return domain, clean["_company_key"]
     return domain, normalize.company_key(company) if company else ""
 
 
-def accounts_by_keys(domains, names) -> tuple[dict[str, Account], dict[str, Account]]:
-    """Accounts by exact domain and by normalised name (the oldest wins each key); one query per 500 keys."""
-    by_domain: dict[str, Account] = {}
-    by_name: dict[str, Account] = {}
-    for field, values, found in (
-        ("domain", sorted(domains), by_domain),
-        ("name_key", sorted(names), by_name),
-    ):
-        for part in chunks(values):
-            for a in Account.objects.filter(**{f"{field}__in": part}).order_by("-pk"):
-                found[getattr(a, field)] = a  # descending: the oldest account wins
-    return by_domain, by_name
-
-
 @dataclass(slots=True)
-class _AccountRow:
-    """A fuzzy-matching candidate as read from its block (not a model object: blocks can be large)."""
+class AccountRef:
+    """An account as matching reads and returns it: a plain record, not a model object (blocks and
+    batches can be large). ``pk`` is None for an account the current batch is about to create."""
 
-    pk: int
+    pk: int | None
+    name: str
     name_key: str
     domain: str
     owner_id: int | None
 
 
-def accounts_match(cleaned: Sequence[dict], ats: Sequence[datetime]) -> list[Account | None]:
+ACCOUNT_REF_COLUMNS = ("id", "name", "name_key", "domain", "owner_id")
+
+
+def accounts_by_keys(domains, names) -> tuple[dict[str, AccountRef], dict[str, AccountRef]]:
+    """Accounts by exact domain and by normalised name (the oldest wins each key); one query per 500 keys."""
+    by_domain: dict[str, AccountRef] = {}
+    by_name: dict[str, AccountRef] = {}
+    for field, values, found in (("domain", domains, by_domain), ("name_key", names, by_name)):
+        rows = rows_where_in(Account, field, values, ACCOUNT_REF_COLUMNS)
+        for row in sorted(rows, key=lambda r: -r[0]):  # descending: the oldest account wins
+            ref = AccountRef(*row)
+            found[getattr(ref, field)] = ref
+    return by_domain, by_name
+
+
+@dataclass
+class AccountMemo:
+    """What account matching learned, kept from one batch to the next by a caller that is the only
+    writer of its accounts for the while (an import: one transaction). Bounded: cleared when full."""
+
+    by_domain: dict[str, AccountRef] = dataclass_field(default_factory=dict)
+    by_name: dict[str, AccountRef] = dataclass_field(default_factory=dict)
+    looked_up: set[tuple[str, str]] = dataclass_field(
+        default_factory=set
+    )  # ("d"|"n", key) asked of the database
+    matched: dict[tuple[str, str], tuple[AccountRef | None, dict]] = dataclass_field(default_factory=dict)
+    # Fuzzy-matching blocks ("h:" + first or "t:" + last characters of the name key): the newest
+    # BLOCK_CAP accounts, oldest first, beside their name keys (what rapidfuzz scans).
+    blocks: dict[str, tuple[list[AccountRef], list[str]]] = dataclass_field(default_factory=dict)
+    limit: int = 500_000
+
+    def trim(self) -> None:
+        if len(self.looked_up) + len(self.matched) + len(self.blocks) > self.limit:
+            for part in (self.by_domain, self.by_name, self.looked_up, self.matched, self.blocks):
+                part.clear()
+
+    def block_add(self, block_key: str, account: AccountRef) -> None:
+        refs, names = self.blocks.setdefault(block_key, ([], []))
+        refs.append(account)
+        names.append(account.name_key)
+        if len(refs) > BLOCK_CAP:
+            del refs[0], names[0]
+
+
+def accounts_match(
+    cleaned: Sequence[dict], ats: Sequence[datetime], *, memo: AccountMemo | None = None
+) -> list[AccountRef | None]:
     """Match each capture to an account and record how in ``clean["_account_match"]``.
 
     Exact domain first, then the normalised company name, then a similar name (core.dedupe.match_account:
@@ -157,29 +194,48 @@ def accounts_match(cleaned: Sequence[dict], ats: Sequence[datetime]) -> list[Acc
     characters of the name key — never against all accounts. Captures whose company matches nothing get
     a new account, which later captures in the same batch match too. An account matched by name that
     has no domain yet takes the capture's domain. One query per key kind per 500 captures, one insert,
-    one update.
+    one update; everything read and returned as plain records.
     """
     keys = [_account_keys(c) for c in cleaned]
-    domains = sorted({d for d, _ in keys if d})
-    names = sorted({k for _, k in keys if k})
-    by_domain, by_name = accounts_by_keys(domains, names)
+    memo = memo if memo is not None else AccountMemo()
+    memo.trim()
+    matched_before = memo.matched
+    domains = {d for d, k in keys if d and (d, k) not in matched_before and ("d", d) not in memo.looked_up}
+    names = {k for d, k in keys if k and (d, k) not in matched_before and ("n", k) not in memo.looked_up}
+    found_domain, found_name = accounts_by_keys(domains, names)
+    memo.looked_up.update([("d", d) for d in domains] + [("n", k) for k in names])
+    by_domain, by_name = memo.by_domain, memo.by_name
+    by_domain.update(found_domain)
+    by_name.update(found_name)
     # Fuzzy candidates, only for names no exact rule will match.
     unmatched = [
-        (d, k) for d, k in keys if k and len(k) >= FUZZY_MIN and k not in by_name and d not in by_domain
-    ]
-    heads = sorted({k[:3] for _, k in unmatched})
-    tails = sorted({k[-3:] for _, k in unmatched})
-    blocks: dict[str, list] = {}
-    for field, values in (("name_head", heads), ("name_tail", tails)):
+        (d, k) for d, k in keys
+        if k and len(k) >= FUZZY_MIN and k not in by_name and d not in by_domain and (d, k) not in matched_before
+    ]  # fmt: skip
+    blocks = memo.blocks
+    for field_name, prefix, values in (
+        ("name_head", "h", {k[:3] for _, k in unmatched}),
+        ("name_tail", "t", {k[-3:] for _, k in unmatched}),
+    ):
         # The newest BLOCK_CAP accounts of each block: common starts and ends ("上海…", "…科技") would
-        # otherwise bring back thousands.
-        for row in newest_per_key(Account, field, values, ("id", "name_key", "domain", "owner_id", field),
-                                  per_key=BLOCK_CAP):  # fmt: skip
-            blocks.setdefault(f"{field[5]}:{row[4]}", []).append(_AccountRow(*row[:4]))
-    out: list[Account | None] = []
-    new: list[Account] = []
-    gained_domain: dict[int, Account] = {}
+        # otherwise bring back thousands. Read once; accounts created later are added as they are.
+        wanted = sorted(v for v in values if f"{prefix}:{v}" not in blocks)
+        for value in wanted:
+            blocks[f"{prefix}:{value}"] = ([], [])
+        rows = newest_per_key(
+            Account, field_name, wanted, (*ACCOUNT_REF_COLUMNS, field_name), per_key=BLOCK_CAP
+        )
+        for row in reversed(rows):  # oldest first
+            memo.block_add(f"{prefix}:{row[5]}", AccountRef(*row[:5]))
+    out: list[AccountRef | None] = []
+    new: list[tuple[AccountRef, tuple]] = []
+    gained_domain: dict[int, AccountRef] = {}
     for clean, (domain, key), at in zip(cleaned, keys, ats, strict=True):
+        if (domain, key) in matched_before:  # the same company again in this batch: the same answer
+            account, match = matched_before[(domain, key)]
+            clean["_account_match"] = match
+            out.append(account)
+            continue
         match = {"method": "none", "score": 0, "reasons": []}
         account = by_domain.get(domain) if domain else None
         if account is not None:
@@ -187,15 +243,14 @@ def accounts_match(cleaned: Sequence[dict], ats: Sequence[datetime]) -> list[Acc
         elif key and (account := by_name.get(key)) is not None:
             match = {"method": "name", "score": 100, "reasons": [f"same company name key {key!r}"]}
         elif key and len(key) >= FUZZY_MIN:
-            block = list(
-                {
-                    id(a): a for a in (*blocks.get(f"h:{key[:3]}", ()), *blocks.get(f"t:{key[-3:]}", ()))
-                }.values()
-            )
-            # rapidfuzz's C loop shortlists the block; match_account applies the rule and the tie-breakers.
-            shortlist = process.extract(key, [a.name_key for a in block], scorer=fuzz.ratio,
-                                        score_cutoff=dedupe.ACCOUNT_FUZZY_THRESHOLD, limit=None)  # fmt: skip
-            facts = {f"c{n}": block[i] for n, (_, _, i) in enumerate(shortlist)}
+            # rapidfuzz's C loop shortlists each block; match_account applies the rule and the tie-breakers.
+            close: dict[int, AccountRef] = {}
+            for block_key in (f"h:{key[:3]}", f"t:{key[-3:]}"):
+                refs, block_names = blocks.get(block_key, ((), ()))
+                for _, _, i in process.extract(key, block_names, scorer=fuzz.ratio,
+                                               score_cutoff=dedupe.ACCOUNT_FUZZY_THRESHOLD, limit=None):  # fmt: skip
+                    close[id(refs[i])] = refs[i]
+            facts = {f"c{n}": a for n, a in enumerate(close.values())}
             found = dedupe.match_account(key, domain, [
                 dedupe.AccountFacts(a.pk if a.pk is not None else f"new-{ref}", a.name_key, a.domain, a.owner_id)
                 for ref, a in facts.items()
@@ -210,38 +265,32 @@ def accounts_match(cleaned: Sequence[dict], ats: Sequence[datetime]) -> list[Acc
             if account.pk is not None:
                 gained_domain[account.pk] = account
         if account is None and clean.get("company"):
-            account = Account(
-                name=clean["company"],
-                name_key=key,
-                name_head=key[:3],
-                name_tail=key[-3:],
-                domain=domain,
-                industry=clean.get("industry", ""),
-                city=clean.get("city", ""),
-                region=clean.get("region", ""),
-                headcount=clean.get("company_size"),
-                created_at=at,
-            )
+            account = AccountRef(None, clean["company"], key, domain, None)
+            new.append((account, (clean["company"], key, key[:3], key[-3:], domain, clean.get("industry", ""),
+                                  clean.get("city", ""), clean.get("region", ""), clean.get("company_size"), at)))  # fmt: skip
             match = {"method": "new", "score": 0, "reasons": ["no account matched: a new one"]}
-            new.append(account)
             if domain:
                 by_domain[domain] = account
             if key:
                 by_name.setdefault(key, account)
-                blocks.setdefault(f"h:{key[:3]}", []).append(account)
-                blocks.setdefault(f"t:{key[-3:]}", []).append(account)
+                for block_key in (f"h:{key[:3]}", f"t:{key[-3:]}"):
+                    if block_key in blocks:  # a block not read yet will be read with this account in it
+                        memo.block_add(block_key, account)
         clean["_account_match"] = match
+        if match["method"] != "new":
+            matched_before[(domain, key)] = (account, match)
+        elif domain or key:  # the next capture of this company matches the new account exactly
+            matched_before[(domain, key)] = (account, (
+                {"method": "domain", "score": 100, "reasons": [f"same domain {domain}"]} if domain else
+                {"method": "name", "score": 100, "reasons": [f"same company name key {key!r}"]}))  # fmt: skip
         out.append(account)
-    # Fuzzy matches found as plain rows become model objects: one query for all of them.
-    wanted = {a.pk for a in out if isinstance(a, _AccountRow)}
-    if wanted:
-        loaded = Account.objects.in_bulk(list(wanted))
-        for pk, row in list(gained_domain.items()):
-            if isinstance(row, _AccountRow):
-                loaded[pk].domain = row.domain
-                gained_domain[pk] = loaded[pk]
-        out = [loaded[a.pk] if isinstance(a, _AccountRow) else a for a in out]
-    rows_insert(Account, new)
+    ids = rows_insert_values(
+        Account,
+        ("name", "name_key", "name_head", "name_tail", "domain", "industry", "city", "region", "headcount", "created_at"),
+        [values for _, values in new],
+    )  # fmt: skip
+    for (account, _), pk in zip(new, ids, strict=True):
+        account.pk = pk
     rows_update(Account, list(gained_domain.values()), ["domain"])
     return out
 
@@ -250,23 +299,17 @@ def accounts_match(cleaned: Sequence[dict], ats: Sequence[datetime]) -> list[Acc
 def leads_create(
     cleaned: Sequence[dict], *, actors: Sequence | None = None, ats: Sequence[datetime] | None = None
 ) -> list[Lead]:
-    """Store cleaned captures with their accounts, contacts and 'captured' events (one insert per table)."""
+    """Store cleaned captures with their accounts and 'captured' events (one insert per table). The person
+    becomes a contact when the lead converts (pipeline.opportunity_create)."""
     now = clock.now()
     ats = list(ats) if ats is not None else [now] * len(cleaned)
     actors = list(actors) if actors is not None else [None] * len(cleaned)
     accounts = accounts_match(cleaned, ats)
-    contacts = rows_insert(Contact,
-        [
-            Contact(account=account, name=c["name"], email=c.get("email", ""), phone=c.get("phone", ""),
-                    title=c.get("title", ""), created_at=at)
-            for c, account, at in zip(cleaned, accounts, ats, strict=True)
-        ]
-    )  # fmt: skip
     leads = rows_insert(Lead,
         [
-            Lead(**{k: v for k, v in c.items() if not k.startswith("_")}, account=account, contact=contact,
+            Lead(**{k: v for k, v in c.items() if not k.startswith("_")}, account_id=account.pk if account else None,
                  created_at=at, status_changed_at=at, created_by=actor, account_match=c.get("_account_match", {}))
-            for c, account, contact, at, actor in zip(cleaned, accounts, contacts, ats, actors, strict=True)
+            for c, account, at, actor in zip(cleaned, accounts, ats, actors, strict=True)
         ]
     )  # fmt: skip
     rows_insert(

@@ -87,7 +87,7 @@ def targets_check(name: str, targets: Sequence[TargetIn], *, owner, at: datetime
                          contact_title=t.contact_title.strip()[:200], checked_at=at)  # fmt: skip
             account = accounts_by_domain.get(domain) if domain else None
             account = account or (accounts_by_name.get(key) if key else None)
-            row.account = account
+            row.account_id = account.pk if account else None
             if not key:
                 row.outcome, row.reason = Target.Outcome.INVALID, "no company name"
             elif key in seen or key in mine:

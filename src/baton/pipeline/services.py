@@ -7,7 +7,7 @@ from baton import clock
 from baton.core.errors import Conflict, InvalidInput, NotAllowed
 from baton.core.lifecycle import LeadStatus
 from baton.handoffs.models import Handoff
-from baton.leads.models import Lead, LeadEvent
+from baton.leads.models import Contact, Lead, LeadEvent
 from baton.leads.services import lead_transition
 from baton.pipeline.models import Opportunity, Stage, StageChange
 
@@ -62,11 +62,12 @@ def opportunity_create(
         if actor.pk != handoff.ae_id and not actor.is_admin:
             raise NotAllowed("only the AE who accepted the lead may create its opportunity")
         stage = first_open_stage()
+        contact = _contact_for(lead, at)
         opp = Opportunity.objects.create(
             lead=lead,
             handoff=handoff,
             account_id=lead.account_id,
-            contact_id=lead.contact_id,
+            contact_id=contact.pk,
             owner_id=handoff.ae_id,
             sdr_id=handoff.sdr_id,
             name=name.strip() or (lead.company or lead.name),
@@ -88,6 +89,18 @@ def opportunity_create(
             data={"opportunity_id": opp.pk, "amount": str(amount)},
         )
     return opp, True
+
+
+def _contact_for(lead, at: datetime):
+    """The lead's person becomes a contact at its account when it converts (as a CRM's lead conversion
+    does); capture and import write leads only. A lead that already has a contact keeps it."""
+    if lead.contact_id is None:
+        lead.contact = Contact.objects.create(
+            account_id=lead.account_id, name=lead.name, email=lead.email, phone=lead.phone, title=lead.title,
+            created_at=at,
+        )  # fmt: skip
+        Lead.objects.filter(pk=lead.pk).update(contact=lead.contact)
+    return lead.contact
 
 
 def opportunity_move(

@@ -43,19 +43,27 @@ def pool_pick(pool_key: str, members: list[User], ats: Sequence[datetime]) -> li
         created = rows_insert(RoutingTally, [RoutingTally(pool=pool, user=u, count=start) for u in missing])
         tallies.update({t.user_id: t for t in created})
     decisions, touched = [], {}
-    for at in ats:
+    ats = list(ats)
+    start = 0
+    while start < len(ats):  # runs of the same instant: eligibility is decided once per run
+        end = start
+        while end < len(ats) and ats[end] == ats[start]:
+            end += 1
         candidates = [
-            core.Candidate(u.pk, u.username, tallies[u.pk].count, tallies[u.pk].last_seq, _skip_reason(u, at))
+            core.Candidate(
+                u.pk, u.username, tallies[u.pk].count, tallies[u.pk].last_seq, _skip_reason(u, ats[start])
+            )
             for u in members
         ]
-        decision = core.choose_round_robin(pool_key, candidates)
-        decisions.append(decision)
-        if decision.chosen_user_id is not None:
-            pool.seq += 1
-            tally = tallies[decision.chosen_user_id]
-            tally.count += 1
-            tally.last_seq = pool.seq
-            touched[tally.pk] = tally
+        for decision in core.choose_round_robin_many(pool_key, candidates, end - start, seq=pool.seq):
+            decisions.append(decision)
+            if decision.chosen_user_id is not None:
+                pool.seq += 1
+                tally = tallies[decision.chosen_user_id]
+                tally.count += 1
+                tally.last_seq = pool.seq
+                touched[tally.pk] = tally
+        start = end
     if touched:
         pool.save(update_fields=["seq"])
         rows_update(RoutingTally, list(touched.values()), ["count", "last_seq"])
