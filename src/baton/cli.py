@@ -208,6 +208,23 @@ def cmd_bench(args) -> int:
     return 0
 
 
+def _holdout(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a fraction: {text!r} (e.g. 0.3)")
+    if not 0.05 <= value <= 0.5:
+        raise argparse.ArgumentTypeError("must be between 0.05 and 0.5")
+    return value
+
+
+def cmd_score_evaluate(args) -> int:
+    from baton.scoring.evaluate import run_evaluate
+
+    return run_evaluate(args.csv, args.target, exclude=args.exclude, holdout=args.holdout, seed=args.seed,
+                        positive=args.positive, time_column=args.time, as_json=args.json)  # fmt: skip
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="baton", description="Baton: sales-development operations platform")
     sub = p.add_subparsers(dest="command", required=True)
@@ -293,6 +310,20 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("file")
     e.add_argument("--json", action="store_true", help="print the report as one JSON object")
     e.set_defaults(func=cmd_enrich_check)
+
+    s = sub.add_parser("score", help="predictive lead scoring")
+    ssub = s.add_subparsers(dest="score_command", required=True)
+    e = ssub.add_parser("evaluate", help="train and evaluate the predictive model on a labelled CSV file")
+    e.add_argument("--csv", required=True, help="a CSV file with a header row (UTF-8 or GBK)")
+    e.add_argument("--target", required=True, help="the outcome column (1/0, yes/no, true/false, won/lost)")
+    e.add_argument("--exclude", default="", help="columns not to learn from, comma-separated (e.g. fields "
+                   "filled in after the outcome is known)")  # fmt: skip
+    e.add_argument("--positive", help="the outcome value that counts as a success; every other value is not")
+    e.add_argument("--holdout", type=_holdout, default=0.3, help="share of the rows held out to test (0.3)")
+    e.add_argument("--seed", type=int, default=1, help="seed of the random hold-out and the model")
+    e.add_argument("--time", help="a date column: test on the newest rows instead of a random sample")
+    e.add_argument("--json", action="store_true", help="print the report as one JSON object")
+    e.set_defaults(func=cmd_score_evaluate)
 
     s = sub.add_parser("demo", help="build the reference organisation, simulate a quarter, and serve it")
     s.add_argument("--seed", type=int, default=1)
