@@ -6,6 +6,7 @@ import time
 from collections.abc import Iterable, Sequence
 from contextlib import contextmanager
 
+import orjson
 from django.db import connection, models
 
 BATCH = 500  # rows per statement: far below SQLite's variable limit even with many columns
@@ -76,17 +77,34 @@ def db_value(field: models.Field):
 
     Strings, numbers, booleans and foreign-key ids pass through as they are (what the field's own
     conversion returns for values of the right type); date-times go through the backend's adapter
-    (memoised: bulk rows repeat the same instants); JSON on SQLite is ``json.dumps`` (what Django's
-    adapter does); everything else through the field's full ``get_db_prep_save``.
+    (memoised: bulk rows repeat the same instants); JSON is encoded by ``json_text`` (the text Django's
+    adapter would store, up to spacing); everything else through the field's full ``get_db_prep_save``.
     """
     if isinstance(field, _AS_IS):
         return _identity
     if isinstance(field, models.DateTimeField):
         adapt = functools.lru_cache(maxsize=8192)(connection.ops.adapt_datetimefield_value)
         return lambda value: None if value is None else adapt(value)
-    if isinstance(field, models.JSONField) and connection.vendor == "sqlite" and field.encoder is None:
-        return json.dumps
+    if isinstance(field, models.JSONField) and field.encoder is None:
+        if connection.vendor == "sqlite":
+            return json_text
+        if connection.vendor == "postgresql":
+            from psycopg.types.json import Jsonb
+
+            return lambda value: None if value is None else Jsonb(value, dumps=json_text)
     return lambda value: field.get_db_prep_save(value, connection)
+
+
+_PASS = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS | orjson.OPT_PASSTHROUGH_SUBCLASS
+
+
+def json_text(value) -> str:
+    """JSON text of a value, as ``json.dumps`` accepts it: orjson (a tenth of the time) for plain JSON
+    values, ``json.dumps`` for anything else (and its error for what JSON cannot hold)."""
+    try:
+        return orjson.dumps(value, option=_PASS).decode()
+    except TypeError:
+        return json.dumps(value)
 
 
 def rows_insert(model: type[models.Model], objs: Sequence[models.Model]) -> list[models.Model]:
@@ -120,7 +138,7 @@ def rows_insert_values(
     given = [by_attname[c] for c in columns]
     rest = [f for a, f in by_attname.items() if a not in set(columns)]
     fields = given + rest
-    convert = [(i, _shared_json(prep) if prep is json.dumps else prep)
+    convert = [(i, _shared_json(prep) if prep is json_text else prep)
                for i, prep in enumerate(db_value(f) for f in given) if prep is not _identity]  # fmt: skip
     defaults = tuple(db_value(f)(f.get_default()) for f in rest)
     quote = connection.ops.quote_name

@@ -19,7 +19,7 @@ from baton.imports.reader import Row
 
 log = logging.getLogger(__name__)
 
-BATCH_ROWS = 1000
+BATCH_ROWS = 2000
 DO_NOT_CONTACT = {"do_not_email": "email", "do_not_call": "call"}
 
 
@@ -57,11 +57,14 @@ def parse_created_at(text: str, now: datetime) -> datetime:
 
 
 def rows_prepare(
-    rows: list[Row], plan, *, require_contact: bool, region: str, now: datetime
+    rows: list[Row], plan, *, require_contact: bool, region: str, now: datetime, scoring: list | None = None
 ) -> tuple[list[Item], list[tuple[int, str, dict]]]:
     """Rows of the file → cleaned items and rejected rows (line, reason, values). No database: this runs
-    in the reading process when the file is large (see prepared_batches)."""
-    from baton.leads.services import capture_clean  # a Django module: imported once Django is set up
+    in the reading process when the file is large (see prepared_batches). With ``scoring`` (the rules),
+    each item also carries its score key, so the importer scores each distinct profile once."""
+    from baton.core.scoring import score_key  # Django modules: imported once Django is set up
+    from baton.leads.services import capture_clean
+    from baton.scoring.services import facts_from_values
 
     items: list[Item] = []
     rejected: list[tuple[int, str, dict]] = []
@@ -94,6 +97,8 @@ def rows_prepare(
         clean["external_id"], clean["extra"] = external_id[:200], extra
         if clean.get("company"):  # account matching's key, computed here: off the writing process
             clean["_company_key"] = normalize.company_key(clean["company"])
+        if scoring is not None:
+            clean["_score_key"] = score_key(scoring, facts_from_values(clean))
         items.append(Item(row.line, clean, created, opt_outs=opt_outs))
     return items, rejected
 
@@ -104,14 +109,16 @@ PARALLEL_MIN_ROWS = 20_000
 PARALLEL_MIN_XLSX_BYTES = 2_000_000
 
 
-def prepared_batches(table, mapping, region: str, now: datetime, *, parallel: bool):
+def prepared_batches(
+    table, mapping, region: str, now: datetime, *, parallel: bool, scoring: list | None = None
+):
     """Yield (rows read, items, rejected rows) per batch of the file, in file order."""
     if not parallel:
         rules = load_mapping(mapping)
         plan = rules.apply(table.headers)
         for batch in _batches(table.rows(), BATCH_ROWS):
             yield len(batch), *rows_prepare(batch, plan, require_contact=rules.require_contact, region=region,
-                                            now=now)  # fmt: skip
+                                            now=now, scoring=scoring)  # fmt: skip
         return
     # A child process of its own (python -m baton.imports.prepare), not multiprocessing: nothing of this
     # process (threads of a web server, the __main__ module) is inherited or re-imported. Batches come
@@ -120,7 +127,7 @@ def prepared_batches(table, mapping, region: str, now: datetime, *, parallel: bo
         reader = subprocess.Popen([sys.executable, "-m", "baton.imports.prepare"], stdin=subprocess.PIPE,
                                   stdout=subprocess.PIPE, stderr=errors)  # fmt: skip
         try:
-            reader.stdin.write(pickle.dumps((table, mapping, region, now)))
+            reader.stdin.write(pickle.dumps((table, mapping, region, now, scoring)))
             reader.stdin.close()
             while True:
                 head = reader.stdout.read(8)
@@ -137,7 +144,8 @@ def prepared_batches(table, mapping, region: str, now: datetime, *, parallel: bo
                     return
                 if kind == "error":
                     raise RuntimeError(f"reading the file failed: {payload}")
-                yield payload
+                rows, items, rejected = payload
+                yield rows, [Item(*values) for values in items], rejected
         finally:
             if reader.poll() is None:
                 reader.kill()
@@ -165,9 +173,18 @@ def _child() -> None:
         import django
 
         django.setup()
-        table, mapping, region, now = pickle.loads(sys.stdin.buffer.read())  # noqa: S301  # from our parent
-        for batch in prepared_batches(table, mapping, region, now, parallel=False):
-            _frame(out, ("batch", batch))
+        table, mapping, region, now, scoring = pickle.loads(sys.stdin.buffer.read())  # noqa: S301  # our parent
+        for rows, items, rejected in prepared_batches(
+            table, mapping, region, now, parallel=False, scoring=scoring
+        ):
+            # Tuples, not Item objects: they pickle and unpickle several times faster.
+            _frame(
+                out,
+                (
+                    "batch",
+                    (rows, [(it.line, it.clean, it.created_at, it.opt_outs) for it in items], rejected),
+                ),
+            )
         _frame(out, ("done", None))
     except Exception as exc:  # reported to the importing process, which fails the job with it
         _frame(out, ("error", f"{type(exc).__name__}: {exc}"))

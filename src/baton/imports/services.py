@@ -64,6 +64,7 @@ class Counts:
     rejected: int = 0
     assigned: dict[int, int] = field(default_factory=dict)  # SDR id → leads routed to them
     scores: dict[tuple, object] = field(default_factory=dict)  # score_key → Score: each profile scored once
+    rules: list = field(default_factory=list)  # the scoring rules
     # What matching learned in earlier batches (the import is one transaction: the only writer of its rows).
     accounts: AccountMemo = field(default_factory=AccountMemo)
     colleagues: ColleagueMemo = field(default_factory=ColleagueMemo)
@@ -179,8 +180,16 @@ def import_leads(
             from baton.tags.services import rules_load as tag_rules_load
 
             tagging = bool(tag_rules_load())  # tag rules run on the imported leads, if there are any
+            from baton.scoring.services import rules_load as scoring_rules_load
+
+            counts.rules = scoring_rules_load()  # one set of rules for the whole file, read once
             prepared = prepared_batches(
-                table, mapping, region, now, parallel=worth_a_process(table, expected, size)
+                table,
+                mapping,
+                region,
+                now,
+                parallel=worth_a_process(table, expected, size),
+                scoring=counts.rules,
             )
             for rows, items, rejected in prepared:
                 counts.rows += rows
@@ -331,18 +340,19 @@ def _insert_new(new: list[Item], counts: Counts, job: ImportJob, actor, now: dat
     'imported' timeline entry that says what capture, scoring and routing decided."""
     from baton.leads.services import accounts_match
     from baton.routing.services import INBOUND_POOL, inbound_sdrs, pool_pick
-    from baton.scoring.services import facts_from_values, rules_load
+    from baton.scoring.services import facts_from_values
 
     ats = [it.created_at or now for it in new]
     cleaned = [it.clean for it in new]
     accounts = accounts_match(cleaned, ats, memo=counts.accounts)
-    rules = rules_load()
+    rules = counts.rules
     scores = []
     for c in cleaned:
-        facts = facts_from_values(c)
-        key = score_key(rules, facts)
+        key = c.get("_score_key")  # computed by the reading process
+        if key is None:
+            key = score_key(rules, facts_from_values(c))
         if (result := counts.scores.get(key)) is None:
-            result = counts.scores[key] = score(rules, facts)
+            result = counts.scores[key] = score(rules, facts_from_values(c))
         scores.append(result)
     inbound = [i for i, c in enumerate(cleaned) if c.get("direction", Lead.Direction.INBOUND) == "inbound"]
     owners: list[int | None] = [None] * len(new)

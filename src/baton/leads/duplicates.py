@@ -121,10 +121,11 @@ def duplicates_detect(
         colleague_names[account_id].sort()  # oldest first: the newest are appended
     by_email, by_phone, by_account = defaultdict(list), defaultdict(list), defaultdict(list)
     for lead in pool.values():
-        if lead.email:
-            by_email[lead.email].append(lead)
-        if lead.phone:
-            by_phone[lead.phone].append(lead)
+        if not keys_checked:  # otherwise no other lead has their e-mail or phone
+            if lead.email:
+                by_email[lead.email].append(lead)
+            if lead.phone:
+                by_phone[lead.phone].append(lead)
         if lead.account_id:
             by_account[lead.account_id].append(lead)
     names = {pk: name_form(candidate.name) for pk, candidate in pool.items()}
@@ -162,11 +163,12 @@ def duplicates_detect(
 
     found: dict[tuple[int, int], dedupe.Match] = {}
     for lead in leads:
-        others = {
-            o.pk for group in (by_email.get(lead.email, []), by_phone.get(lead.phone, [])) for o in group
-        }
-        others.update(close.get(lead.pk, ()))
-        for other in others - {lead.pk}:
+        others = set(close.get(lead.pk, ()))
+        if not keys_checked:
+            others.update(o.pk for group in (by_email.get(lead.email, ()), by_phone.get(lead.phone, ()))
+                          for o in group)  # fmt: skip
+        others.discard(lead.pk)
+        for other in others:
             pair = (max(lead.pk, other), min(lead.pk, other))
             if pair in found:
                 continue
