@@ -288,3 +288,17 @@ def test_what_one_batch_learns_holds_in_the_next(tmp_path, monkeypatch):
 
     pair = DuplicateCandidate.objects.get()
     assert (pair.lead_id, pair.other_id) == (acme[3].pk, acme[0].pk)
+
+
+@pytest.mark.django_db
+def test_a_merge_fills_only_empty_fields_and_a_filled_title_brings_its_seniority(tmp_path):
+    first = write_csv(tmp_path / "a.csv", [good(1, title=""), good(2, title="CTO")])
+    import_leads(first, mapping="baton", assign="pool")
+    second = write_csv(tmp_path / "b.csv", [good(1, title="Head of Sales", company="Renamed"), good(2, title="CEO")])
+    job = import_leads(second, mapping="baton", assign="pool")
+    assert (job.merged, job.unchanged, job.imported) == (1, 1, 0)
+    one, two = Lead.objects.get(external_id="X1"), Lead.objects.get(external_id="X2")
+    assert (one.title, one.seniority, one.company) == ("Head of Sales", "director", "Firm 1")
+    assert (two.title, two.seniority) == ("CTO", "c_level")
+    event = LeadEvent.objects.get(lead=one, kind="import_merged")
+    assert event.data["filled"] == ["title", "seniority"] and event.data["matched_by"] == "external_id"

@@ -270,14 +270,19 @@ def _match(items: list[Item]) -> None:
     """Find each row's lead: same external id, e-mail or phone (in that order), in the database or
     earlier in this batch (earlier batches are in the database: same transaction). One query per key
     kind per 500 values, read as plain rows."""
-    wanted = {k: {it.clean[k] for it in items if it.clean.get(k)} for k in ("external_id", "email", "phone")}
     found: dict[tuple[str, str], Held] = {}
-    for key, values in wanted.items():
-        rows = rows_where_in(Lead, key, values, HELD_COLUMNS)
+    open_items = items
+    for key in ("external_id", "email", "phone"):
+        # A later key is only looked up for the rows an earlier one did not find (it would not be used).
+        rows = rows_where_in(
+            Lead, key, {it.clean[key] for it in open_items if it.clean.get(key)}, HELD_COLUMNS
+        )
         # Newest first, so that the oldest lead wins each key.
         for row in sorted(rows, key=lambda r: -r[0]):
             lead = Held(pk=row[0], **dict(zip(HELD_COLUMNS[1:], row[1:], strict=True)))
             found[(key, getattr(lead, key))] = lead
+        if rows:
+            open_items = [it for it in open_items if (key, it.clean.get(key)) not in found]
     first_in_batch: dict[tuple[str, str], Item] = {}
     for it in items:
         for key in _keys(it.clean):
@@ -296,7 +301,7 @@ def _match(items: list[Item]) -> None:
 def _apply(items: list[Item], counts: Counts, job: ImportJob, actor, now: datetime, assign: str) -> None:
     new: list[Item] = []
     events: list[tuple] = []
-    changed: dict[int, Held] = {}
+    changed: dict[int, tuple[Held, tuple[str, ...]]] = {}  # lead → the fields rows filled
     actor_id = actor.pk if actor else None
     for it in items:
         if it.lead is None:
@@ -310,7 +315,8 @@ def _apply(items: list[Item], counts: Counts, job: ImportJob, actor, now: dateti
             for name, value in filled.items():
                 setattr(it.lead, name, value)
             if filled:
-                changed[it.lead.pk] = it.lead
+                before = changed.get(it.lead.pk, (None, ()))[1]
+                changed[it.lead.pk] = (it.lead, tuple(sorted({*before, *filled})))
                 events.append((it.lead.pk, LeadEvent.Kind.IMPORT_MERGED, now, actor_id,
                                {"import_id": job.pk, "line": it.line, "matched_by": it.matched_by,
                                 "filled": list(filled)}))  # fmt: skip
@@ -318,7 +324,11 @@ def _apply(items: list[Item], counts: Counts, job: ImportJob, actor, now: dateti
             counts.merged += 1
         else:
             counts.unchanged += 1
-    rows_update(Lead, list(changed.values()), [*MERGE_FIELDS, "extra"])
+    by_fields: dict[tuple[str, ...], list[Held]] = {}  # each UPDATE writes only the columns it fills
+    for lead, fields in changed.values():
+        by_fields.setdefault(fields, []).append(lead)
+    for fields, leads in by_fields.items():
+        rows_update(Lead, leads, fields)
     rows_insert_values(
         LeadEvent, ("lead_id", "kind", "occurred_at", "actor_id", "data"), events, returning=False
     )
@@ -425,6 +435,8 @@ def _fills(current: dict, clean: dict) -> dict:
     fills = {
         n: clean[n] for n in MERGE_FIELDS if clean.get(n) not in (None, "") and current.get(n) in (None, "")
     }
+    if "title" in fills and clean.get("seniority"):  # the seniority goes with the title it came from
+        fills["seniority"] = clean["seniority"]
     held = current.get("extra") or {}
     new_keys = {k: v for k, v in (clean.get("extra") or {}).items() if k not in held}
     if new_keys:
