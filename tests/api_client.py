@@ -30,3 +30,11 @@ class Api:
         return self.client.put(
             f"/api/v1{path}", jsonlib.dumps(json), content_type="application/json", headers=self._headers()
         )
+
+    def patch(self, path, json):
+        return self.client.patch(
+            f"/api/v1{path}", jsonlib.dumps(json), content_type="application/json", headers=self._headers()
+        )
+
+    def delete(self, path):
+        return self.client.delete(f"/api/v1{path}", headers=self._headers())

@@ -77,26 +77,34 @@ def _mount() -> None:
     from baton.consent.api import router as consent
     from baton.enrichment.api import lead_router as enrichment_lead
     from baton.enrichment.api import router as enrichment
-    from baton.handoffs.api import lead_router as qualification
+    from baton.handoffs.api import lead_router as lead_handoffs
     from baton.handoffs.api import router as handoffs
     from baton.imports.api import router as imports
     from baton.leads.api import forms_router
     from baton.leads.api import router as leads
     from baton.notifications.api import router as notifications
+    from baton.notifications.api import webhooks_router as webhooks
     from baton.org.api import router as org
     from baton.pipeline.api import router as pipeline
+    from baton.qualification.api import lead_router as lead_qualification
+    from baton.qualification.api import router as qualification
+    from baton.scoring.api import lead_router as lead_score
+    from baton.scoring.api import router as scoring
     from baton.tags.api import lead_router as lead_tags
     from baton.tags.api import router as tags
     from baton.tags.api import rules_router as tag_rules
 
     api.add_router("/leads", leads)
-    api.add_router("/leads", qualification)
+    api.add_router("/leads", lead_qualification)
+    api.add_router("/leads", lead_handoffs)
+    api.add_router("/qualification", qualification)
     api.add_router("/forms", forms_router)
     api.add_router("/handoffs", handoffs)
     api.add_router("/", pipeline)
     api.add_router("/kpis", kpis)
     api.add_router("/imports", imports)
     api.add_router("/notifications", notifications)
+    api.add_router("/webhooks", webhooks)
     api.add_router("/", org)
     api.add_router("/consent", consent)
     api.add_router("/behaviour", behaviour)
@@ -106,6 +114,8 @@ def _mount() -> None:
     api.add_router("/tag-rules", tag_rules)
     api.add_router("/leads", enrichment_lead)
     api.add_router("/enrichment", enrichment)
+    api.add_router("/scoring", scoring)
+    api.add_router("/leads", lead_score)
     if os.environ.get("BATON_BENCH_ENDPOINTS") == "1":
         from baton.bench.api import router as bench
 

@@ -79,6 +79,21 @@ def cmd_sweep(args) -> int:
     return 0
 
 
+def cmd_notify_deliver(args) -> int:
+    _setup()
+    from baton import clock
+    from baton.notifications.email import email_channel
+    from baton.notifications.outbox import outbox_deliver
+
+    at = args.at or clock.now()
+    result = outbox_deliver(at, limit=args.limit)
+    channel = email_channel()
+    print(json.dumps({"at": at.isoformat(), **result, "email_enabled": channel.enabled}))
+    if not channel.enabled:
+        print(f"note: {channel.detail}", file=sys.stderr)
+    return 0
+
+
 def cmd_token(args) -> int:
     _setup()
     from baton.org.models import User
@@ -198,6 +213,16 @@ def cmd_bench(args) -> int:
         from baton.bench.imports import run_import_bench
 
         result = run_import_bench(args.rows)
+    elif args.what == "score":
+        from baton.bench.score import run_score_bench
+
+        result = run_score_bench(args.rows)
+    elif args.what == "route":
+        from baton.bench.sla import run_sweep_bench
+
+        # Capture → assigned over real HTTP with concurrent clients, then the sweep of many open clocks.
+        capture = run_capture(n=args.n, clients=args.clients if args.clients > 1 else 4)
+        result = {**capture, **run_sweep_bench(args.clocks)}
     else:  # argparse restricts the choices
         raise AssertionError(args.what)
     if args.json:
@@ -225,6 +250,39 @@ def cmd_score_evaluate(args) -> int:
                         positive=args.positive, time_column=args.time, as_json=args.json)  # fmt: skip
 
 
+def cmd_score_recompute(args) -> int:
+    _setup()
+    from baton import clock
+    from baton.core.errors import DomainError
+    from baton.scoring.services import scores_recompute
+
+    at = args.at or clock.now()
+
+    def progress(done: int) -> None:
+        if not args.json:
+            print(f"  {done:,} leads", file=sys.stderr)
+
+    try:
+        result = scores_recompute(at=at, version=args.model, dry_run=args.dry_run, progress=progress)
+    except DomainError as exc:
+        if args.json:
+            print(json.dumps({"ok": False, "error": exc.message, "code": exc.code}))
+        else:
+            print(f"error: {exc.message}", file=sys.stderr)
+        return 2
+    if args.json:
+        print(json.dumps({"ok": True, **result}, ensure_ascii=False))
+        return 0
+    what = "would change" if args.dry_run else "changed"
+    print(f"version {result['version']} as of {result['at']}: {result['leads']:,} leads scored, "
+          f"{result['changed']:,} {what}, {result['snapshots']:,} snapshots, {result['seconds']} s")  # fmt: skip
+    for band, count in sorted(result["bands"].items()):
+        print(f"{band:>16}: {count:,}")
+    for move, count in sorted(result["moves"].items(), key=lambda kv: -kv[1]):
+        print(f"{move:>32}: {count:,}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="baton", description="Baton: sales-development operations platform")
     sub = p.add_subparsers(dest="command", required=True)
@@ -249,6 +307,17 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("sweep", help="run the background sweep once, as of a given instant")
     s.add_argument("--at", type=parse_instant, help="ISO 8601 instant (default: now)")
     s.set_defaults(func=cmd_sweep)
+
+    s = sub.add_parser("notify", help="notification channels: e-mail and webhooks")
+    nsub = s.add_subparsers(dest="notify_command", required=True)
+    n = nsub.add_parser(
+        "deliver", help="send the e-mails and webhook calls due (once; the worker does it too)"
+    )
+    n.add_argument(
+        "--at", type=parse_instant, help="deliver what is due at this ISO 8601 instant (default: now)"
+    )
+    n.add_argument("--limit", type=int, default=1000, help="at most this many messages (default 1000)")
+    n.set_defaults(func=cmd_notify_deliver)
 
     s = sub.add_parser("token", help="API tokens")
     tsub = s.add_subparsers(dest="token_command", required=True)
@@ -311,8 +380,19 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--json", action="store_true", help="print the report as one JSON object")
     e.set_defaults(func=cmd_enrich_check)
 
-    s = sub.add_parser("score", help="predictive lead scoring")
+    s = sub.add_parser("score", help="lead scoring: rescore every lead; predictive scoring")
     ssub = s.add_subparsers(dest="score_command", required=True)
+    e = ssub.add_parser(
+        "recompute", help="rescore every lead (not merged) with the active scoring model, in bulk"
+    )
+    e.add_argument("--model", type=int, metavar="VERSION",
+                   help="the model version (default: the active one; another only with --dry-run)")  # fmt: skip
+    e.add_argument("--at", type=parse_instant, help="score as of this ISO 8601 instant (default: now)")
+    e.add_argument(
+        "--dry-run", action="store_true", help="compute and count what would change; write nothing"
+    )
+    e.add_argument("--json", action="store_true", help="print the counts as one JSON object")
+    e.set_defaults(func=cmd_score_recompute)
     e = ssub.add_parser("evaluate", help="train and evaluate the predictive model on a labelled CSV file")
     e.add_argument("--csv", required=True, help="a CSV file with a header row (UTF-8 or GBK)")
     e.add_argument("--target", required=True, help="the outcome column (1/0, yes/no, true/false, won/lost)")
@@ -338,12 +418,14 @@ def build_parser() -> argparse.ArgumentParser:
     s.set_defaults(func=cmd_demo)
 
     s = sub.add_parser("bench", help="benchmarks")
-    s.add_argument("what", choices=["capture", "import"])
+    s.add_argument("what", choices=["capture", "import", "score", "route"])
     s.add_argument("--n", type=int, default=2000)
     s.add_argument("--clients", type=int, default=1)
     s.add_argument(
-        "--rows", type=int, default=100_000, help="import: rows in the file (and leads already held)"
-    )
+        "--rows", type=int, default=100_000,
+        help="import: rows in the file (and leads already held); score: leads to rescore",
+    )  # fmt: skip
+    s.add_argument("--clocks", type=int, default=1_000_000, help="route: open SLA clocks the sweep goes over")
     s.add_argument("--json", action="store_true")
     s.set_defaults(func=cmd_bench)
     return p

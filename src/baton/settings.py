@@ -5,6 +5,10 @@ DATABASE_URL     PostgreSQL URL; when unset the embedded SQLite database in BATO
 BATON_SECRET_KEY secret key; when unset one is generated once and kept in BATON_DATA_DIR
 BATON_DEBUG      "1" for Django debug pages
 BATON_ALLOWED_HOSTS comma-separated host names (default: localhost, 127.0.0.1)
+BATON_BASE_URL   the address people reach Baton at, for links in e-mails and webhooks (default http://localhost:8000)
+BATON_SMTP_HOST, _PORT, _USER, _PASSWORD, _TLS (starttls, ssl or none), _FROM: the e-mail channel of
+                 notifications; without BATON_SMTP_HOST it is off (docs/notifications.md)
+BATON_WEBHOOK_ALLOW_PRIVATE "1": webhooks may call loopback and private addresses (off unless BATON_DEBUG)
 """
 
 import os
@@ -57,6 +61,8 @@ INSTALLED_APPS = [
     "baton.scoring",
     "baton.routing",
     "baton.handoffs",
+    "baton.qualification",
+    "baton.sla",
     "baton.pipeline",
     "baton.notifications",
     "baton.analytics",
@@ -176,4 +182,26 @@ LOGGING = {
 BATON = {
     # Public web-form capture: requests per minute per client address.
     "FORM_RATE_PER_MIN": int(os.environ.get("BATON_FORM_RATE_PER_MIN", "30")),
+    # Links in e-mails and webhook payloads.
+    "BASE_URL": os.environ.get("BATON_BASE_URL", "http://localhost:8000").rstrip("/"),
+    # Webhooks to loopback, private and link-local addresses (an internal receiver, tests).
+    "WEBHOOK_ALLOW_PRIVATE": os.environ.get("BATON_WEBHOOK_ALLOW_PRIVATE", "1" if DEBUG else "0") == "1",
+    "WEBHOOK_TIMEOUT": float(os.environ.get("BATON_WEBHOOK_TIMEOUT", "5")),
 }
+
+# The e-mail channel of notifications (baton.notifications.email): Django's SMTP backend. Without
+# BATON_SMTP_HOST the channel is off, and says so on the preferences page; nothing is queued for it.
+_SMTP_TLS = os.environ.get("BATON_SMTP_TLS", "starttls").strip().lower()
+if _SMTP_TLS not in ("starttls", "ssl", "none"):
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured(f"BATON_SMTP_TLS must be starttls, ssl or none, not {_SMTP_TLS!r}")
+EMAIL_HOST = os.environ.get("BATON_SMTP_HOST", "").strip()
+EMAIL_PORT = int(os.environ.get("BATON_SMTP_PORT") or {"starttls": 587, "ssl": 465, "none": 25}[_SMTP_TLS])
+EMAIL_HOST_USER = os.environ.get("BATON_SMTP_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("BATON_SMTP_PASSWORD", "")
+EMAIL_USE_TLS = _SMTP_TLS == "starttls"
+EMAIL_USE_SSL = _SMTP_TLS == "ssl"
+EMAIL_TIMEOUT = 10
+DEFAULT_FROM_EMAIL = os.environ.get("BATON_SMTP_FROM", "Baton <baton@localhost>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL

@@ -1,4 +1,5 @@
-"""Background sweeps: SLA timers and leads whose routing did not run. Every sweep takes an explicit instant."""
+"""Background sweeps: SLA timers, leads whose routing did not run, decayed scores. Every sweep takes an explicit
+instant."""
 
 import logging
 import threading
@@ -23,6 +24,21 @@ def sweep(at: datetime) -> dict:
         result["enrichment_released"] = 0
     result["leads_routed"] = leads_route_pending(at=at)
     result["leads_recycled"] = leads_recycle(at=at)
+    # Scores as of this instant: decayed engagement that is due, leads scored by another model version.
+    from baton.scoring.services import scores_refresh
+
+    try:
+        result["scores_refreshed"] = scores_refresh(at)
+    except Exception:  # scoring failing must not stop the SLA sweeps
+        log.exception("score refresh failed")
+        result["scores_refreshed"] = None
+    from baton.sla.services import sla_sweep
+
+    result.update(sla_sweep(at))  # SLA reminders, breaches (found at any instant) and lifted penalties
+    # Last: the e-mails and webhook calls of everything above go out in the same run.
+    from baton.notifications.outbox import outbox_sweep
+
+    result["outbox"] = outbox_sweep(at)
     return result
 
 

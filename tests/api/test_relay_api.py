@@ -148,7 +148,7 @@ def test_handoff_gate_and_wrong_user_and_reject_without_reason(api_as, lead_payl
     sdr.put(f"/leads/{lead['id']}/qualification", {"budget": "met", "need": "met"})
     r = sdr.post(f"/leads/{lead['id']}/handoff", {})
     assert r.status_code == 409 and r.json()["error"] == "gate_not_passed"
-    assert "authority" in r.json()["detail"]
+    assert "Authority" in r.json()["detail"] and r.json()["missing"] == ["authority", "timing"]
     assert Handoff.objects.count() == 0
     sdr.put(f"/leads/{lead['id']}/qualification", {"timing": "met"})
     handoff = sdr.post(f"/leads/{lead['id']}/handoff", {}).json()

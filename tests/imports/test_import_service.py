@@ -143,6 +143,10 @@ def test_new_leads_are_routed_round_robin_with_one_summary_per_sdr(tmp_path):
     assert decision.chosen_id == lead.owner_id and "fewest assignments" in decision.explanation["why"]
     snap = ScoreSnapshot.objects.get(lead=lead)
     assert (snap.total, snap.grade, snap.trigger) == (lead.score, lead.grade, "imported") and lead.score > 0
+    assert lead.score_version is not None and (snap.model_version, snap.band) == (
+        lead.score_version,
+        lead.score_band,
+    )
     event = LeadEvent.objects.get(lead=lead)
     assert event.kind == "imported" and event.data["routing"]["decision_id"] == decision.pk
     assert event.data["score"] == {"total": lead.score, "grade": lead.grade}
@@ -294,7 +298,9 @@ def test_what_one_batch_learns_holds_in_the_next(tmp_path, monkeypatch):
 def test_a_merge_fills_only_empty_fields_and_a_filled_title_brings_its_seniority(tmp_path):
     first = write_csv(tmp_path / "a.csv", [good(1, title=""), good(2, title="CTO")])
     import_leads(first, mapping="baton", assign="pool")
-    second = write_csv(tmp_path / "b.csv", [good(1, title="Head of Sales", company="Renamed"), good(2, title="CEO")])
+    second = write_csv(
+        tmp_path / "b.csv", [good(1, title="Head of Sales", company="Renamed"), good(2, title="CEO")]
+    )
     job = import_leads(second, mapping="baton", assign="pool")
     assert (job.merged, job.unchanged, job.imported) == (1, 1, 0)
     one, two = Lead.objects.get(external_id="X1"), Lead.objects.get(external_id="X2")
@@ -302,3 +308,5 @@ def test_a_merge_fills_only_empty_fields_and_a_filled_title_brings_its_seniority
     assert (two.title, two.seniority) == ("CTO", "c_level")
     event = LeadEvent.objects.get(lead=one, kind="import_merged")
     assert event.data["filled"] == ["title", "seniority"] and event.data["matched_by"] == "external_id"
+    # The filled title (and seniority) are read by the scoring rules: the lead was rescored.
+    assert one.score_snapshots.filter(trigger="import_merged").exists()

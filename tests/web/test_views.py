@@ -9,13 +9,15 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from baton import clock
-from baton.handoffs.models import Handoff, Qualification
+from baton.handoffs.models import Handoff
 from baton.handoffs.services import handoff_accept, handoff_create, qualification_update
 from baton.leads.models import Lead, Touch
 from baton.leads.services import touch_log
 from baton.notifications.models import Notification
 from baton.pipeline.models import Opportunity, Stage
 from baton.pipeline.services import opportunity_create
+from baton.qualification.models import CriterionAnswer
+from baton.qualification.selectors import bant_states
 
 from .conftest import HTMX, PASSWORD, capture, client_for, pool_lead
 
@@ -268,12 +270,12 @@ def test_bant_form_updates_the_qualification_and_shows_the_gate(org, lead):
         "budget": "met", "authority": "met", "need": "not_met", "timing": "unknown", "budget_note": "500k approved",
     }, **HTMX)  # fmt: skip
     assert response.status_code == 200
-    q = Qualification.objects.get(lead=lead)
-    assert q.states() == {"budget": "met", "authority": "met", "need": "not_met", "timing": "unknown"}
-    assert q.notes["budget"] == "500k approved"
+    states, notes = bant_states(lead)
+    assert states == {"budget": "met", "authority": "met", "need": "not_met", "timing": "unknown"}
+    assert notes["budget"] == "500k approved"
     html = response.content.decode()
     assert "BANT 2 of 4 met (the gate needs 3)." in html
-    assert "Not yet met:" in html and "Need, Timing" in html
+    assert "Missing for the handoff gate:" in html and "BANT: 1 more of" in html and "Need, Timing" in html
 
 
 def test_bad_bant_input_changes_nothing(org, lead):
@@ -283,7 +285,7 @@ def test_bad_bant_input_changes_nothing(org, lead):
     assert response.status_code == 422
     assert response["HX-Retarget"] == "#qualify-card"
     assert b"Please choose met, not met or unknown" in response.content
-    assert not Qualification.objects.exists()
+    assert not CriterionAnswer.objects.exists()
 
 
 def test_handoff_is_refused_before_the_gate_passes(org, lead):

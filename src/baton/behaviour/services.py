@@ -2,8 +2,8 @@
 
 Who may record: marketers, SDRs and admins (sales ops); ``actor=None`` is Baton itself (an integration
 run from the CLI or a worker). Admins, marketers and Baton find leads among all leads; an SDR only among
-the leads they can see (others count as unknown). Each new event goes on the lead's timeline, then the
-tag rules run for the touched leads.
+the leads they can see (others count as unknown). Each new event goes on the lead's timeline, the leads
+are rescored when the active scoring model counts the kind, then the tag rules run for the touched leads.
 """
 
 import json
@@ -24,6 +24,7 @@ from baton.dbutil import chunks, rows_insert
 from baton.leads.models import Lead, LeadEvent
 from baton.leads.selectors import leads_visible
 from baton.org.models import SDR_ROLES, Role
+from baton.scoring.services import behaviour_rescore
 from baton.tags.services import TagChange, tag_rules_apply
 
 KINDS = frozenset(BehaviourKind.values)
@@ -337,6 +338,8 @@ def behaviour_record(
             if events:
                 # Counted as of the latest event: a reporting clock a little ahead still counts.
                 at = max(now, *(e.occurred_at for e in events))
+                # Rescored first (the kinds the scoring model counts): tag rules may read the score.
+                behaviour_rescore([(e.lead_id, e.kind) for e in events], at=at)
                 result.tag_changes = tag_rules_apply(sorted({e.lead_id for e in events}), at)
     except IntegrityError:
         raise Conflict(

@@ -1028,7 +1028,8 @@ def constant_configuration() -> Iterator[None]:
     rules = scoring_services.rules_load()
     original_get, original_rules = OrgSettings.__dict__["get"], scoring_services.rules_load
     OrgSettings.get = classmethod(lambda cls: settings)
-    scoring_services.rules_load = lambda: list(rules)
+    # The same RuleSet object each time: its version, thresholds and compiled scorer come with it.
+    scoring_services.rules_load = lambda: rules
     try:
         yield
     finally:

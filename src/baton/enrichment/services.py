@@ -40,6 +40,7 @@ from baton.enrichment.providers import Provider, ProviderUnavailable
 from baton.enrichment.selectors import enrichment_settings
 from baton.leads.models import Account, Lead, LeadEvent
 from baton.org.services import audit_record
+from baton.scoring.services import leads_score, scoring_reads
 
 log = logging.getLogger(__name__)
 
@@ -297,6 +298,11 @@ def _run(
             request.changes = item.changes
 
         rows_update(Lead, list(changed_leads.values()), sorted(lead_fields))
+        # A lead scored already (not one being captured: capture scores it next) is rescored when a
+        # filled field is one the scoring model reads.
+        rescore = [lead for lead in changed_leads.values() if lead.grade]
+        if rescore and scoring_reads(lead_fields):
+            leads_score(rescore, trigger="enriched", ats=[now] * len(rescore))
         rows_update(Account, list(changed_accounts.values()), sorted(account_fields))
         rows_insert(AccountProfile, list(new_profiles.values()))
         rows_update(AccountProfile, list(changed_profiles.values()),

@@ -2,39 +2,13 @@ from datetime import date, datetime
 
 from ninja import Field, Router, Schema, Status
 
-from baton.core.errors import InvalidInput
-from baton.core.qualification import BANT_CRITERIA
 from baton.handoffs import selectors, services
-from baton.handoffs.models import CriterionState, Handoff
+from baton.handoffs.models import Handoff
 from baton.leads.api import lead_out, user_ref
 from baton.leads.selectors import lead_get
 
 router = Router(tags=["qualification & handoff"])
 lead_router = Router(tags=["qualification & handoff"])
-
-
-class QualificationIn(Schema):
-    budget: CriterionState | None = None
-    authority: CriterionState | None = None
-    need: CriterionState | None = None
-    timing: CriterionState | None = None
-    notes: dict[str, str] = Field(
-        default_factory=dict, description="per criterion: budget, authority, need, timing"
-    )
-
-    model_config = {"extra": "forbid"}
-
-
-class QualificationOut(Schema):
-    lead_id: int
-    budget: str
-    authority: str
-    need: str
-    timing: str
-    notes: dict
-    gate_passed: bool
-    gate: str
-    missing: list[str]
 
 
 class HandoffIn(Schema):
@@ -75,19 +49,6 @@ class ReasonOut(Schema):
     label_zh: str
 
 
-def qualification_out(lead) -> dict:
-    q = services.qualification_get(lead)
-    gate = services.gate_check(lead)
-    return {
-        "lead_id": lead.pk,
-        **q.states(),
-        "notes": q.notes,
-        "gate_passed": gate.passed,
-        "gate": gate.explanation,
-        "missing": list(gate.missing),
-    }
-
-
 def handoff_out(h: Handoff) -> dict:
     from baton import clock
 
@@ -109,22 +70,6 @@ def handoff_out(h: Handoff) -> dict:
         "nurture_until": h.nurture_until,
         "packet": h.packet,
     }
-
-
-@lead_router.get("/{lead_id}/qualification", response=QualificationOut)
-def get_qualification(request, lead_id: int):
-    return qualification_out(lead_get(request.auth, lead_id))
-
-
-@lead_router.put("/{lead_id}/qualification", response=QualificationOut, summary="Set BANT criteria")
-def put_qualification(request, lead_id: int, payload: QualificationIn):
-    lead = lead_get(request.auth, lead_id)
-    states = {k: v for k, v in payload.model_dump(exclude={"notes"}).items() if v is not None}
-    unknown = set(payload.notes) - set(BANT_CRITERIA)
-    if unknown:
-        raise InvalidInput(f"notes for unknown criteria: {', '.join(sorted(unknown))}")
-    services.qualification_update(lead, request.auth, states, payload.notes)
-    return qualification_out(lead)
 
 
 @lead_router.post("/{lead_id}/handoff", response={201: HandoffOut}, summary="Hand a qualified lead to sales")

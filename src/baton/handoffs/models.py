@@ -2,29 +2,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-
-class CriterionState(models.TextChoices):
-    MET = "met", _("Met")
-    NOT_MET = "not_met", _("Not met")
-    UNKNOWN = "unknown", _("Unknown")
-
-
-class Qualification(models.Model):
-    """The BANT record of a lead (the other frameworks come with the qualification issue)."""
-
-    lead = models.OneToOneField("leads.Lead", on_delete=models.CASCADE, related_name="qualification")
-    budget = models.CharField(max_length=8, choices=CriterionState.choices, default=CriterionState.UNKNOWN)
-    authority = models.CharField(max_length=8, choices=CriterionState.choices, default=CriterionState.UNKNOWN)
-    need = models.CharField(max_length=8, choices=CriterionState.choices, default=CriterionState.UNKNOWN)
-    timing = models.CharField(max_length=8, choices=CriterionState.choices, default=CriterionState.UNKNOWN)
-    notes = models.JSONField(default=dict, blank=True, help_text="per-criterion notes")
-    updated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    updated_at = models.DateTimeField()
-
-    def states(self) -> dict[str, str]:
-        return {"budget": self.budget, "authority": self.authority, "need": self.need, "timing": self.timing}
+from baton.qualification.models import CriterionState  # noqa: F401  (kept here for older imports)
 
 
 class RejectReason(models.Model):

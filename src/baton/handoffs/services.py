@@ -10,19 +10,15 @@ from baton.core import sla
 from baton.core.errors import Conflict, InvalidInput, NotAllowed
 from baton.core.lifecycle import LeadStatus
 from baton.dbutil import rows_insert
-from baton.handoffs.models import CriterionState, Handoff, Qualification, RejectReason
+from baton.handoffs.models import CriterionState, Handoff, RejectReason
 from baton.leads.models import Lead, LeadEvent, Touch
 from baton.leads.services import can_work, lead_transition
 from baton.notifications.services import notification_send
 from baton.org.models import OrgSettings
+from baton.qualification.selectors import LeadQualification, bant_states, handoff_gate, lead_qualification
+from baton.qualification.services import criteria_set
 
 
-def qualification_get(lead: Lead) -> Qualification:
-    q = Qualification.objects.filter(lead=lead).first()
-    return q or Qualification(lead=lead, updated_at=lead.created_at)
-
-
-@transaction.atomic
 def qualification_update(
     lead: Lead,
     actor,
@@ -30,40 +26,61 @@ def qualification_update(
     notes: dict[str, str] | None = None,
     *,
     at: datetime | None = None,
-) -> Qualification:
-    at = at or clock.now()
-    if not can_work(actor, lead):
-        raise NotAllowed("only the lead's owner may qualify it")
-    try:
-        qual.bant_gate(states, 0)
-    except ValueError as exc:
-        raise InvalidInput(str(exc))
+) -> list:
+    """BANT shorthand of ``criteria_set``: states and notes by BANT criterion (either may be partial)."""
     notes = notes or {}
-    bad_notes = [k for k in notes if k not in qual.BANT_CRITERIA]
-    if bad_notes:
-        raise InvalidInput(f"notes for unknown criteria: {', '.join(bad_notes)}")
-    q, _ = Qualification.objects.select_for_update().get_or_create(lead=lead, defaults={"updated_at": at})
-    for name, state in states.items():
-        setattr(q, name, state)
-    q.notes = {**q.notes, **{k: v.strip() for k, v in notes.items()}}
-    q.updated_by, q.updated_at = actor, at
-    q.save()
-    LeadEvent.objects.create(
-        lead=lead,
-        kind=LeadEvent.Kind.QUALIFIED,
-        occurred_at=at,
-        actor=actor,
-        cycle=lead.cycle,
-        data={"bant": q.states(), "notes": notes},
-    )
-    return q
+    answers = {key: (states.get(key), notes.get(key)) for key in {**states, **notes}}
+    return criteria_set(lead, "bant", answers, actor, at=at)
 
 
 def gate_check(lead: Lead) -> qual.GateResult:
-    return qual.bant_gate(qualification_get(lead).states(), OrgSettings.get().handoff_bant_min)
+    """The handoff gate of the lead's team (its owner's team; else the default gate)."""
+    return handoff_gate(lead)
 
 
-def _packet(lead: Lead, q: Qualification, gate: qual.GateResult, note: str) -> dict:
+def _packet_qualification(lead: Lead, view: LeadQualification) -> dict:
+    """Every framework's states and notes with who set them, and the gate with its explanation."""
+    bant, notes = bant_states(
+        lead, {r.criterion.id: r.answer for f in view.frameworks for r in f.rows if r.answer}
+    )
+    gate = view.gate.result
+    return {
+        "bant": bant,
+        "notes": notes,
+        "gate": gate.explanation,
+        "gate_passed": gate.passed,
+        "gate_team": view.gate.source.team_name,
+        "gate_rules": [
+            {**r.rule.as_dict(), "name": r.framework_name, "passed": r.passed, "met": r.met, "total": r.total,
+             "required": r.required, "missing": list(r.missing_keys), "explanation": r.explanation}
+            for r in gate.rules
+        ],
+        "frameworks": [
+            {
+                "key": f.key,
+                "name": f.framework.name,
+                "name_zh": f.framework.name_zh,
+                "met": f.progress.met,
+                "total": f.progress.total,
+                "criteria": [
+                    {
+                        "key": r.criterion.key,
+                        "label": r.criterion.label,
+                        "label_zh": r.criterion.label_zh,
+                        "state": r.state,
+                        "note": r.note,
+                        "set_by": r.answer.set_by if r.answer else "",
+                        "set_at": r.answer.set_at.isoformat() if r.answer else None,
+                    }
+                    for r in f.rows
+                ],
+            }
+            for f in view.frameworks
+        ],
+    }  # fmt: skip
+
+
+def _packet(lead: Lead, view: LeadQualification, note: str) -> dict:
     from baton.scoring.services import latest_snapshot
 
     snap = latest_snapshot(lead)
@@ -80,7 +97,7 @@ def _packet(lead: Lead, q: Qualification, gate: qual.GateResult, note: str) -> d
             "account_id": lead.account_id,
         },
         "source": {"channel": lead.source, "detail": lead.source_detail, "direction": lead.direction},
-        "qualification": {"bant": q.states(), "notes": q.notes, "gate": gate.explanation},
+        "qualification": _packet_qualification(lead, view),
         "score": {"total": lead.score, "grade": lead.grade, "factors": snap.factors if snap else []},
         "touches": [
             {
@@ -103,14 +120,20 @@ def handoff_create(lead: Lead, sdr, *, note: str = "", at: datetime | None = Non
     at = at or clock.now()
     if not can_work(sdr, lead):
         raise NotAllowed("only the lead's owner may hand it off")
-    q = qualification_get(lead)
-    gate = qual.bant_gate(q.states(), OrgSettings.get().handoff_bant_min)
+    view = lead_qualification(lead)
+    gate = view.gate.result
     if not gate.passed:
         raise Conflict(
             f"the lead does not pass the handoff gate: {gate.explanation}",
             code="gate_not_passed",
-            details={"met": gate.met, "required": gate.required, "missing": list(gate.missing)},
-        )
+            details={
+                "met": gate.met,
+                "required": gate.required,
+                "missing": [k for r in gate.rules if not r.passed for k in r.missing_keys],
+                "missing_labels": list(gate.missing),
+                "rules": [r.explanation for r in gate.rules],
+            },
+        )  # fmt: skip
     settings = OrgSettings.get()
     with transaction.atomic():
         lead = Lead.objects.select_for_update().get(pk=lead.pk)
@@ -146,7 +169,7 @@ def handoff_create(lead: Lead, sdr, *, note: str = "", at: datetime | None = Non
                     cycle=lead.cycle,
                     sdr=sdr,
                     ae_id=decision.chosen_id,
-                    packet=_packet(lead, q, gate, note),
+                    packet=_packet(lead, view, note),
                     created_at=at,
                     due_at=sla.acceptance_due(at, settings.acceptance_sla_hours),
                 )

@@ -1,4 +1,4 @@
-"""Web pages of the relay: BANT qualification and handoff (lead page), the AE inbox and handoff page."""
+"""Web pages of the relay: the handoff (lead page), the AE inbox and the handoff page."""
 
 from datetime import datetime
 
@@ -18,30 +18,13 @@ from baton.leads.selectors import lead_get
 from baton.leads.views import lead_response
 from baton.org.models import OrgSettings
 from baton.pipeline.selectors import opportunity_of_handoff
-from baton.web.forms import HandoffForm, OpportunityForm, QualificationForm, RejectForm
+from baton.web.forms import HandoffForm, OpportunityForm, RejectForm
 from baton.web.labels import CRITERIA
 from baton.web.shortcuts import get_or_404, is_ae, is_htmx, redirect_after_post, render_partial, role_required
 
-# --- On the lead page: qualification and handoff ---------------------------------------------------
+# --- On the lead page: the handoff (qualification: baton.qualification.views) ---------------------------
 
 QUALIFY_CARD = {"card": "qualify-card", "card_template": "handoffs/_qualify_card.html"}
-
-
-@require_POST
-@login_required
-def qualification_save(request: HttpRequest, lead_id: int) -> HttpResponse:
-    lead = get_or_404(lead_get, request.user, lead_id)
-    form = QualificationForm(request.POST, qualification=services.qualification_get(lead))
-    fail = {"form_key": "bant", "form": form, **QUALIFY_CARD}
-    if not form.is_valid():
-        return lead_response(request, lead_id, status=422, error=_("Please choose met, not met or unknown for each criterion."),
-                             **fail)  # fmt: skip
-    try:
-        services.qualification_update(lead, request.user, form.states(), form.notes())
-    except DomainError as exc:
-        return lead_response(request, lead_id, status=exc.status, error=exc.message, **fail)
-    messages.success(request, _("Qualification saved."))
-    return lead_response(request, lead_id)
 
 
 @require_POST
@@ -98,13 +81,50 @@ def _zh() -> bool:
     return (get_language() or "").startswith("zh")
 
 
+def _packet_frameworks(frameworks: list[dict], gate_rules: list[dict]) -> list[dict]:
+    """The packet's frameworks in the reader's language; those nobody answered are left out unless the
+    gate used them."""
+    in_gate = {r.get("framework") for r in gate_rules}
+    out = []
+    for f in frameworks:
+        criteria = f.get("criteria") or []
+        answered = any(c.get("state") != "unknown" or c.get("note") for c in criteria)
+        if not (answered or f.get("key") in in_gate or not gate_rules and f.get("key") == "bant"):
+            continue
+        out.append(
+            {
+                **f,
+                "title": _localized(f, "name"),
+                "rows": [{**c, "title": _localized(c, "label")} for c in criteria],
+            }
+        )
+    return out
+
+
+def _localized(item: dict, attr: str) -> str:
+    """``item[attr + "_zh"]`` in the Chinese UI when set, else ``item[attr]`` (else its key)."""
+    if _zh() and item.get(f"{attr}_zh"):
+        return item[f"{attr}_zh"]
+    return item.get(attr) or item.get("key", "")
+
+
 def handoff_context(request: HttpRequest, handoff: Handoff, *, forms: dict | None = None,
                     errors: dict | None = None) -> dict:  # fmt: skip
     user = request.user
     forms, errors = forms or {}, errors or {}
     packet = handoff.packet or {}
     qualification = packet.get("qualification") or {}
-    bant, notes = qualification.get("bant") or {}, qualification.get("notes") or {}
+    frameworks = qualification.get("frameworks")
+    if frameworks is None:  # packets from before the qualification frameworks: BANT only
+        bant, notes = qualification.get("bant") or {}, qualification.get("notes") or {}
+        frameworks = [{
+            "key": "bant", "name": "BANT", "name_zh": "BANT", "total": len(CRITERIA),
+            "met": sum(1 for key, _l, _h in CRITERIA if bant.get(key) == "met"),
+            "criteria": [{"key": key, "label": str(label), "label_zh": "", "state": bant.get(key, "unknown"),
+                          "note": notes.get(key, "")} for key, label, _h in CRITERIA],
+        }]  # fmt: skip
+    gate_rules = qualification.get("gate_rules") or []
+    titles = {f.get("key"): _localized(f, "name") for f in frameworks}
     touches = []
     for touch in packet.get("touches") or []:
         try:
@@ -120,10 +140,11 @@ def handoff_context(request: HttpRequest, handoff: Handoff, *, forms: dict | Non
         "handoff": handoff,
         "lead": handoff.lead,
         "packet": packet,
-        "bant_rows": [
-            (key, label, bant.get(key, "unknown"), notes.get(key, "")) for key, label, _h in CRITERIA
+        "packet_frameworks": _packet_frameworks(frameworks, gate_rules),
+        "packet_gate": qualification.get("gate", ""),
+        "packet_gate_rules": [
+            {**r, "title": titles.get(r.get("framework"), r.get("name", ""))} for r in gate_rules
         ],
-        "bant_met": sum(1 for key, _l, _h in CRITERIA if bant.get(key) == "met"),
         "packet_touches": touches,
         "can_decide": pending and is_receiver,
         "opportunity": opportunity,

@@ -329,6 +329,12 @@ def _apply(items: list[Item], counts: Counts, job: ImportJob, actor, now: dateti
         by_fields.setdefault(fields, []).append(lead)
     for fields, leads in by_fields.items():
         rows_update(Lead, leads, fields)
+    # Filled fields the scoring rules read move those leads' scores (their behaviour counts too).
+    from baton.scoring.services import leads_rescore, scoring_reads
+
+    rescore = [pk for pk, (_, fields) in changed.items() if scoring_reads(fields, counts.rules)]
+    if rescore:
+        leads_rescore(rescore, trigger="import_merged", at=now)
     rows_insert_values(
         LeadEvent, ("lead_id", "kind", "occurred_at", "actor_id", "data"), events, returning=False
     )
@@ -341,7 +347,7 @@ LEAD_COLUMNS = ("name", "email", "phone", "company", "title", "industry", "compa
                 "website_domain", "source", "source_detail", "direction", "notes", "external_id", "extra",
                 "account_id", "created_at", "status_changed_at", "created_by_id", "status",
                 "score", "fit_score", "engagement_score", "grade", "owner_id", "routed_at", "owned_since",
-                "account_match", "seniority")  # fmt: skip
+                "account_match", "seniority", "score_band", "score_version")  # fmt: skip
 
 
 def _insert_new(new: list[Item], counts: Counts, job: ImportJob, actor, now: datetime, assign: str) -> None:
@@ -385,7 +391,7 @@ def _insert_new(new: list[Item], counts: Counts, job: ImportJob, actor, now: dat
             c.get("direction", Lead.Direction.INBOUND), c.get("notes", ""), c.get("external_id", ""),
             c.get("extra") or {}, a.pk if a else None, at, at, actor_id, LeadStatus.NEW,
             sc.total, sc.fit, sc.engagement, sc.grade, owner, routed_at, now if owner else None,
-            c.get("_account_match", {}), c.get("seniority", ""),
+            c.get("_account_match", {}), c.get("seniority", ""), sc.band, sc.version,
         ))  # fmt: skip
     lead_ids = rows_insert_values(Lead, LEAD_COLUMNS, lead_rows)
     for it, lead_id in zip(new, lead_ids, strict=True):
@@ -395,8 +401,9 @@ def _insert_new(new: list[Item], counts: Counts, job: ImportJob, actor, now: dat
     }  # one per profile
     rows_insert_values(
         ScoreSnapshot,
-        ("lead_id", "computed_at", "fit", "engagement", "total", "grade", "factors", "trigger"),
-        [(lead_id, now, sc.fit, sc.engagement, sc.total, sc.grade, factors[id(sc)], "imported")
+        ("lead_id", "computed_at", "fit", "engagement", "total", "grade", "factors", "trigger", "model_version",
+         "band"),
+        [(lead_id, now, sc.fit, sc.engagement, sc.total, sc.grade, factors[id(sc)], "imported", sc.version, sc.band)
          for lead_id, sc in zip(lead_ids, scores, strict=True)],
         returning=False,
     )  # fmt: skip

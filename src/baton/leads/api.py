@@ -59,6 +59,7 @@ class LeadOut(Schema):
     fit_score: int
     engagement_score: int
     grade: str
+    score_band: str = Field(..., description="lifecycle band of the score: nurture, sdr_queue, handoff_ready")
     cycle: int
     created_at: datetime
     routed_at: datetime | None

@@ -237,6 +237,10 @@ def leads_merge(
         survivor.first_touch_at = first_touch
     moved_events = LeadEvent.objects.filter(lead_id__in=other_ids).update(lead_id=keep)
     moved_touches = Touch.objects.filter(lead_id__in=other_ids).update(lead_id=keep)
+    # Qualification answers too: the latest answer per criterion wins, so the survivor keeps the newest.
+    from baton.qualification.models import CriterionAnswer
+
+    CriterionAnswer.objects.filter(lead_id__in=other_ids).update(lead_id=keep)
     for other in others:
         other.merged_into_id = keep
     rows_update(Lead, others, ["merged_into"])

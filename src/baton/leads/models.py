@@ -73,6 +73,14 @@ class Seniority(models.TextChoices):
     UNKNOWN = "unknown", _("Unknown")
 
 
+class ScoreBand(models.TextChoices):
+    """The lifecycle bands of core.scoring (same codes), from cold to hot."""
+
+    NURTURE = "nurture", _("Nurture")
+    SDR_QUEUE = "sdr_queue", _("SDR queue")
+    HANDOFF_READY = "handoff_ready", _("Handoff-ready")
+
+
 class Lead(models.Model):
     class Direction(models.TextChoices):
         INBOUND = "inbound", _("Inbound")
@@ -135,6 +143,12 @@ class Lead(models.Model):
     fit_score = models.IntegerField(default=0)
     engagement_score = models.IntegerField(default=0)
     grade = models.CharField(max_length=2, blank=True)
+    # Set with the score (scoring.services): the lifecycle band the active model's thresholds give
+    # (nurture / sdr_queue / handoff_ready; blank: not scored by a versioned model yet), the version,
+    # and when decay may next change the score (null: it cannot): the worker's sweep rescores due leads.
+    score_band = models.CharField(max_length=14, blank=True, choices=ScoreBand.choices)
+    score_version = models.PositiveIntegerField(null=True, blank=True)
+    score_due_at = models.DateTimeField(null=True, blank=True)
 
     created_at = models.DateTimeField(db_index=True)
     routed_at = models.DateTimeField(null=True, blank=True)
@@ -152,6 +166,14 @@ class Lead(models.Model):
             models.Index(
                 fields=["routed_at"], name="lead_unrouted_idx", condition=models.Q(routed_at__isnull=True)
             ),
+            # The sweep's look-ups (scoring.services.scores_refresh): leads whose decayed score is due,
+            # and leads scored by another model version (or never by a versioned one).
+            models.Index(
+                fields=["score_due_at"],
+                name="lead_score_due_idx",
+                condition=models.Q(score_due_at__isnull=False),
+            ),
+            models.Index(fields=["score_version"], name="lead_score_version_idx"),
         ]
 
     def __str__(self) -> str:

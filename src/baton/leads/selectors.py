@@ -8,7 +8,7 @@ from django.db.models import Case, F, IntegerField, Q, QuerySet, Value, When
 
 from baton.core.errors import NotFound
 from baton.core.lifecycle import LeadStatus
-from baton.leads.models import DuplicateCandidate, Lead, LeadEvent, Touch
+from baton.leads.models import DuplicateCandidate, Lead, LeadEvent, ScoreBand, Touch
 from baton.org.models import MANAGER_ROLES, Role, User
 from baton.org.selectors import subtree_user_ids
 
@@ -50,7 +50,8 @@ URGENCY_STATUSES = (LeadStatus.NEW, LeadStatus.WORKING, LeadStatus.NURTURING)
 
 
 def sdr_queue(user: User, *, limit: int = 100) -> QuerySet[Lead]:
-    """The SDR's open leads: untouched new leads first (speed to lead), then by score, then oldest."""
+    """The SDR's open leads: untouched new leads first (speed to lead); then, within each tier, the
+    lifecycle band of the score (handoff-ready, then SDR queue, then nurture), then by score, then oldest."""
     return (
         Lead.objects.filter(owner=user, status__in=URGENCY_STATUSES, merged_into=None)
         .annotate(
@@ -59,9 +60,15 @@ def sdr_queue(user: User, *, limit: int = 100) -> QuerySet[Lead]:
                 When(status=LeadStatus.WORKING, then=Value(1)),
                 default=Value(2),
                 output_field=IntegerField(),
-            )
+            ),
+            band_rank=Case(
+                When(score_band=ScoreBand.HANDOFF_READY, then=Value(0)),
+                When(score_band=ScoreBand.SDR_QUEUE, then=Value(1)),
+                default=Value(2),
+                output_field=IntegerField(),
+            ),
         )
-        .order_by("urgency", F("score").desc(), "created_at")[:limit]
+        .order_by("urgency", "band_rank", F("score").desc(), "created_at")[:limit]
     )
 
 

@@ -11,13 +11,13 @@ from django.views.decorators.http import require_GET, require_POST
 from baton.core.errors import DomainError
 from baton.core.lifecycle import LeadStatus
 from baton.handoffs.selectors import lead_handoffs
-from baton.handoffs.services import gate_check, qualification_get
 from baton.leads import selectors, services
 from baton.leads.models import Lead
 from baton.org.models import OrgSettings
+from baton.qualification.views import qualify_card_context
 from baton.routing.selectors import display_names, latest_decisions
-from baton.scoring.services import latest_snapshot
-from baton.web.forms import DisqualifyForm, HandoffForm, QualificationForm, TouchForm
+from baton.scoring.services import latest_snapshot, lead_score_explain
+from baton.web.forms import DisqualifyForm, TouchForm
 from baton.web.labels import STATUS_LABELS
 from baton.web.shortcuts import (
     get_or_404,
@@ -126,11 +126,11 @@ def lead_context(
     forms = forms or {}
     errors = errors or {}
     can_work = services.can_work(user, lead)
-    qualification = qualification_get(lead)
-    gate = gate_check(lead)
     routing = latest_decisions(lead)
     snapshot = latest_snapshot(lead)
-    factors = snapshot.factors if snapshot else []
+    # The score as of now with the active model: decayed engagement, the band and why (not stored).
+    live = lead_score_explain(lead)
+    factors = live.factors_as_dicts()
     handoffs = list(lead_handoffs(lead))
     timeline = list(selectors.lead_timeline(lead)[:200])
     # Events and routing explanations name reps by username: show their display names (one query).
@@ -146,6 +146,7 @@ def lead_context(
         "can_work": can_work,
         "can_claim": lead.owner_id is None and (user.is_admin or is_sdr(user)),
         "snapshot": snapshot,
+        "score_live": live,
         "fit_factors": [f for f in factors if f.get("kind") == "fit"],
         "engagement_factors": [f for f in factors if f.get("kind") == "engagement"],
         "routing": routing,
@@ -153,17 +154,12 @@ def lead_context(
         "currency": OrgSettings.get().currency,
         "names": names,
         "touches": list(selectors.lead_touches(lead)[:100]),
-        "qualification": qualification,
-        "gate": gate,
-        "gate_meter": [i < gate.met for i in range(4)],
         "handoffs": handoffs,
-        "can_handoff": can_work and gate.passed and lead.status == LeadStatus.WORKING,
         "can_disqualify": can_work and lead.status in OPEN_STATUSES,
         "touch_form": forms.get("touch") or TouchForm(),
-        "bant_form": forms.get("bant") or QualificationForm(qualification=qualification),
-        "handoff_form": forms.get("handoff") or HandoffForm(),
         "dq_form": forms.get("dq") or DisqualifyForm(),
         "errors": errors,
+        **qualify_card_context(request, lead, forms=forms, errors=errors),
     }
 
 

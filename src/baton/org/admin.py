@@ -53,7 +53,6 @@ class OrgSettingsAdmin(admin.ModelAdmin):
         "timezone",
         "currency",
         "default_phone_region",
-        "handoff_bant_min",
         "acceptance_sla_hours",
     )
 

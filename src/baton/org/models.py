@@ -124,7 +124,6 @@ class OrgSettings(models.Model):
     timezone = models.CharField(max_length=60, default="UTC")
     currency = models.CharField(max_length=3, default="CNY")
     default_phone_region = models.CharField(max_length=2, default="CN")
-    handoff_bant_min = models.PositiveSmallIntegerField(default=3)
     acceptance_sla_hours = models.PositiveSmallIntegerField(default=48)
     pool_claims_per_day = models.PositiveSmallIntegerField(
         default=20, help_text="how many leads an SDR may claim from the public pool in 24 hours (0: no limit)"

@@ -5,6 +5,7 @@ from baton import clock
 
 def nav_items(user) -> list[dict]:
     """The top-navigation entries the user's roles need."""
+    from baton.org.models import Role
     from baton.web.shortcuts import is_ae, is_manager, is_sdr
 
     admin = user.is_admin
@@ -18,10 +19,15 @@ def nav_items(user) -> list[dict]:
     items.append({"key": "leads", "url": "/leads/", "label": _("Leads")})
     items.append({"key": "pipeline", "url": "/pipeline/", "label": _("Pipeline")})
     items.append({"key": "dashboard", "url": "/dashboard/", "label": _("Dashboard")})
+    if admin or is_manager(user):
+        items.append({"key": "qualification", "url": "/settings/qualification/", "label": _("Qualification")})
+    if admin or user.has_role(Role.SDR_DIRECTOR):
+        items.append({"key": "scoring", "url": "/settings/scoring/", "label": _("Scoring")})
     if admin:
         items.append({"key": "consent", "url": "/settings/consent/", "label": _("Do not contact")})
         items.append({"key": "enrichment", "url": "/settings/enrichment/", "label": _("Enrichment")})
         items.append({"key": "tags", "url": "/settings/tags/", "label": _("Tags")})
+        items.append({"key": "webhooks", "url": "/settings/webhooks/", "label": _("Webhooks")})
     if admin and user.is_staff:
         items.append({"key": "settings", "url": "/admin/", "label": _("Settings")})
     return items

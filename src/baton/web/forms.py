@@ -7,9 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from baton import clock
-from baton.handoffs.models import CriterionState
 from baton.leads.models import Touch
-from baton.web.labels import CRITERIA
 
 DATETIME_LOCAL = ("%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S")
 
@@ -67,32 +65,6 @@ class TouchForm(forms.Form):
         if not_before is not None and not_before - timedelta(minutes=1) < value < not_before:
             return not_before
         return value
-
-
-class QualificationForm(forms.Form):
-    def __init__(self, *args, qualification=None, **kwargs):
-        kwargs.setdefault("auto_id", "bant_%s")
-        super().__init__(*args, **kwargs)
-        notes = (qualification.notes if qualification else None) or {}
-        for key, label, help_text in CRITERIA:
-            self.fields[key] = forms.ChoiceField(
-                label=label, help_text=help_text, choices=CriterionState.choices, widget=forms.RadioSelect,
-                initial=getattr(qualification, key, CriterionState.UNKNOWN) if qualification else CriterionState.UNKNOWN,
-            )  # fmt: skip
-            self.fields[f"{key}_note"] = forms.CharField(
-                label=_("Note on %(criterion)s") % {"criterion": label}, required=False, max_length=500,
-                initial=notes.get(key, ""), widget=forms.TextInput(attrs={"placeholder": _("Note")}),
-            )  # fmt: skip
-
-    def criteria(self):
-        """(state field, note field) pairs for the template."""
-        return [(self[key], self[f"{key}_note"]) for key, _label, _help in CRITERIA]
-
-    def states(self) -> dict[str, str]:
-        return {key: self.cleaned_data[key] for key, _l, _h in CRITERIA}
-
-    def notes(self) -> dict[str, str]:
-        return {key: self.cleaned_data[f"{key}_note"] for key, _l, _h in CRITERIA}
 
 
 class HandoffForm(forms.Form):

@@ -10,6 +10,8 @@ from baton.imports import views as imports
 from baton.leads import views as leads
 from baton.notifications import views as notifications
 from baton.pipeline import views as pipeline
+from baton.qualification import views as qualification
+from baton.scoring import views as scoring
 from baton.tags import views as tags
 from baton.web import views
 
@@ -38,7 +40,13 @@ urlpatterns = [
     path("leads/<int:lead_id>/", leads.lead_detail, name="lead"),
     path("leads/<int:lead_id>/touches/", leads.touch_create, name="touch_create"),
     path("leads/<int:lead_id>/disqualify/", leads.disqualify, name="disqualify"),
-    path("leads/<int:lead_id>/qualification/", handoffs.qualification_save, name="qualification"),
+    path("leads/<int:lead_id>/qualification/", qualification.save, name="qualification"),
+    path("leads/<int:lead_id>/qualification/<slug:framework>/", qualification.card, name="qualification_tab"),
+    path(
+        "leads/<int:lead_id>/qualification/<slug:framework>/save/",
+        qualification.save,
+        name="qualification_save",
+    ),
     path("leads/<int:lead_id>/handoff/", handoffs.handoff_new, name="handoff_create"),
     path("leads/<int:lead_id>/consent/", consent.lead_panel, name="consent_lead_panel"),
     path("leads/<int:lead_id>/consent/opt-out/", consent.lead_opt_out, name="consent_lead_opt_out"),
@@ -79,7 +87,45 @@ urlpatterns = [
     path("settings/tags/rules/new/", tags.rule_new, name="tags_rule_create"),
     path("settings/tags/rules/apply/", tags.rules_apply, name="tags_rules_apply"),
     path("settings/tags/rules/<int:rule_id>/", tags.rule_edit, name="tags_rule_edit"),
+    # Sales ops (templates) and managers (their teams' gates): qualification
+    path("settings/qualification/", qualification.settings_page, name="qualification_settings"),
+    path(
+        "settings/qualification/frameworks/new/",
+        qualification.framework_new,
+        name="qualification_framework_new",
+    ),
+    path(
+        "settings/qualification/frameworks/<slug:key>/",
+        qualification.framework_edit,
+        name="qualification_framework",
+    ),
+    path(
+        "settings/qualification/frameworks/<slug:key>/criteria/<slug:criterion>/delete/",
+        qualification.criterion_delete,
+        name="qualification_criterion_delete",
+    ),
+    path("settings/qualification/gates/default/", qualification.gate_edit, name="qualification_gate_default"),
+    path("settings/qualification/gates/<int:team_id>/", qualification.gate_edit, name="qualification_gate"),
+    # Sales ops and SDR directors: the scoring model
+    path("settings/scoring/", scoring.settings_page, name="scoring_settings"),
+    path("settings/scoring/draft/", scoring.draft_new, name="scoring_draft_new"),
+    path("settings/scoring/<int:version>/", scoring.draft_edit, name="scoring_edit"),
+    path("settings/scoring/<int:version>/activate/", scoring.activate, name="scoring_activate"),
+    path("settings/scoring/<int:version>/discard/", scoring.discard, name="scoring_discard"),
+    # Sales ops: webhooks
+    path("settings/webhooks/", notifications.webhooks_page, name="webhooks"),
+    path("settings/webhooks/new/", notifications.webhook_new, name="webhook_create"),
+    path("settings/webhooks/<int:endpoint_id>/", notifications.webhook_detail, name="webhook"),
+    path("settings/webhooks/<int:endpoint_id>/test/", notifications.webhook_test, name="webhook_test"),
+    path("settings/webhooks/<int:endpoint_id>/rotate/", notifications.webhook_rotate, name="webhook_rotate"),
+    path("settings/webhooks/<int:endpoint_id>/delete/", notifications.webhook_delete, name="webhook_delete"),
+    path(
+        "settings/webhooks/deliveries/<int:message_id>/redeliver/",
+        notifications.delivery_redeliver,
+        name="webhook_redeliver",
+    ),
     # Everyone
+    path("settings/notifications/", notifications.preferences, name="notification_preferences"),
     path("notifications/", notifications.notification_list, name="notifications"),
     path("notifications/read-all/", notifications.read_all, name="notifications_read_all"),
     path(

@@ -11,8 +11,8 @@ from django.utils.translation import gettext_lazy as _
 
 from baton import clock
 from baton.core import sla
-from baton.handoffs.models import CriterionState
 from baton.leads.models import Source, Touch
+from baton.qualification.models import CriterionState
 from baton.web import labels
 
 register = template.Library()
@@ -50,6 +50,16 @@ def localized(obj, attr: str = "name") -> str:
         if zh:
             return zh
     return getattr(obj, attr, "")
+
+
+@register.filter
+def localized_item(item, key: str = "name") -> str:
+    """``item[key + "_zh"]`` when the UI is in Chinese and it is set, else ``item[key]`` (stored dicts)."""
+    if not item:
+        return ""
+    if is_zh() and item.get(f"{key}_zh"):
+        return item[f"{key}_zh"]
+    return item.get(key) or ""
 
 
 def format_remaining(seconds: int) -> str:
