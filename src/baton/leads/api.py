@@ -160,9 +160,17 @@ def list_leads(
     ]
 
 
-@router.get("/queue", response=list[LeadOut], summary="Your SDR queue, in working order")
+class QueuedLeadOut(LeadOut):
+    queue_position: int = Field(..., description="1 = work this one first")
+    queue_why: str = Field(
+        ..., description="why it is where it is: speed-to-lead deadline, band, score, channel"
+    )
+
+
+@router.get("/queue", response=list[QueuedLeadOut], summary="Your SDR queue, in working order, explained")
 def queue(request):
-    return [lead_out(lead) for lead in selectors.sdr_queue(request.auth).select_related("owner")]
+    return [{**lead_out(lead), "queue_position": lead.queue.position, "queue_why": lead.queue.why}
+            for lead in selectors.sdr_queue(request.auth)]  # fmt: skip
 
 
 class TargetInSchema(Schema):

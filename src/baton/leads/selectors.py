@@ -8,7 +8,7 @@ from django.db.models import Case, F, IntegerField, Q, QuerySet, Value, When
 
 from baton.core.errors import NotFound
 from baton.core.lifecycle import LeadStatus
-from baton.leads.models import DuplicateCandidate, Lead, LeadEvent, ScoreBand, Touch
+from baton.leads.models import DuplicateCandidate, Lead, LeadEvent, Touch
 from baton.org.models import MANAGER_ROLES, Role, User
 from baton.org.selectors import subtree_user_ids
 
@@ -49,11 +49,40 @@ def lead_get(user: User, lead_id: int) -> Lead:
 URGENCY_STATUSES = (LeadStatus.NEW, LeadStatus.WORKING, LeadStatus.NURTURING)
 
 
-def sdr_queue(user: User, *, limit: int = 100) -> QuerySet[Lead]:
-    """The SDR's open leads: untouched new leads first (speed to lead); then, within each tier, the
-    lifecycle band of the score (handoff-ready, then SDR queue, then nurture), then by score, then oldest."""
-    return (
+QUEUE_CANDIDATES = 500  # the SDR's open leads read for ranking, most urgent first by SQL
+
+
+def channel_history() -> dict[str, tuple[int, int]]:
+    """Decided handoffs per lead source: {source: (accepted, decided)} — one grouped query, cached a
+    minute per process (the queue page polls it)."""
+    from django.db.models import Count, Q
+
+    from baton import localcache
+    from baton.handoffs.models import Handoff
+
+    def load() -> dict[str, tuple[int, int]]:
+        rows = (
+            Handoff.objects.filter(status__in=[Handoff.Status.ACCEPTED, Handoff.Status.REJECTED])
+            .values("lead__source")
+            .annotate(accepted=Count("pk", filter=Q(status=Handoff.Status.ACCEPTED)), decided=Count("pk"))
+            .order_by()
+        )
+        return {r["lead__source"]: (r["accepted"], r["decided"]) for r in rows}
+
+    return localcache.get("channel-history", load, ttl=60)
+
+
+def sdr_queue(user: User, *, limit: int = 100, now=None) -> list[Lead]:
+    """The SDR's open leads in working order (core.queue): untouched leads by their speed-to-lead
+    deadline, then by the score's band and the expected value of score and channel quality (the
+    acceptance rate of the lead's source), then oldest. Each lead carries ``queue`` (position, why)."""
+    from baton import clock
+    from baton.core import queue as core_queue
+
+    now = now or clock.now()
+    candidates = list(
         Lead.objects.filter(owner=user, status__in=URGENCY_STATUSES, merged_into=None)
+        .select_related("owner")
         .annotate(
             urgency=Case(
                 When(status=LeadStatus.NEW, first_touch_at=None, then=Value(0)),
@@ -61,15 +90,23 @@ def sdr_queue(user: User, *, limit: int = 100) -> QuerySet[Lead]:
                 default=Value(2),
                 output_field=IntegerField(),
             ),
-            band_rank=Case(
-                When(score_band=ScoreBand.HANDOFF_READY, then=Value(0)),
-                When(score_band=ScoreBand.SDR_QUEUE, then=Value(1)),
-                default=Value(2),
-                output_field=IntegerField(),
-            ),
         )
-        .order_by("urgency", "band_rank", F("score").desc(), "created_at")[:limit]
+        .order_by("urgency", F("score").desc(), "created_at")[:QUEUE_CANDIDATES]
     )
+    rates = core_queue.channel_rates(channel_history())
+    ranked = core_queue.rank(
+        [core_queue.QueueLead(x.pk, x.status, x.first_touch_at is not None, x.owned_since or x.routed_at
+                              or x.created_at, x.created_at, x.score, x.grade, x.score_band, x.source)
+         for x in candidates],
+        rates, now,
+    )  # fmt: skip
+    by_id = {x.pk: x for x in candidates}
+    out = []
+    for r in ranked[:limit]:
+        lead = by_id[r.id]
+        lead.queue = r
+        out.append(lead)
+    return out
 
 
 def public_pool(*, limit: int = 100) -> QuerySet[Lead]:
