@@ -243,11 +243,26 @@ def _holdout(text: str) -> float:
     return value
 
 
+def _positive_days(text: str) -> int:
+    value = _non_negative(text)
+    if not 1 <= value <= 365:
+        raise argparse.ArgumentTypeError("must be from 1 to 365 days")
+    return value
+
+
 def cmd_score_evaluate(args) -> int:
     from baton.scoring.evaluate import run_evaluate
 
     return run_evaluate(args.csv, args.target, exclude=args.exclude, holdout=args.holdout, seed=args.seed,
                         positive=args.positive, time_column=args.time, as_json=args.json)  # fmt: skip
+
+
+def cmd_score_train(args) -> int:
+    _setup()
+    from baton.scoring.commands import run_train
+
+    return run_train(args.outcome, as_of=args.as_of, activate=args.activate, window_days=args.window_days,
+                     as_json=args.json)  # fmt: skip
 
 
 def cmd_score_recompute(args) -> int:
@@ -404,6 +419,21 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--time", help="a date column: test on the newest rows instead of a random sample")
     e.add_argument("--json", action="store_true", help="print the report as one JSON object")
     e.set_defaults(func=cmd_score_evaluate)
+
+    e = ssub.add_parser("train", help="train the predictive model on this team's own history and store it")
+    e.add_argument("--outcome", choices=["accepted", "opportunity", "won"], default="accepted",
+                   help="what to predict: handoff accepted (default), opportunity created, deal won")  # fmt: skip
+    e.add_argument(
+        "--as-of", type=parse_instant, help="use the outcomes decided by this ISO 8601 instant (default: now)"
+    )
+    e.add_argument(
+        "--window-days", type=_positive_days, help="opportunity: days after the handoff (default 30)"
+    )
+    e.add_argument(
+        "--activate", action="store_true", help="score leads with it at once (one active per outcome)"
+    )
+    e.add_argument("--json", action="store_true", help="print the report as one JSON object")
+    e.set_defaults(func=cmd_score_train)
 
     s = sub.add_parser("demo", help="build the reference organisation, simulate a quarter, and serve it")
     s.add_argument("--seed", type=int, default=1)

@@ -16,6 +16,7 @@ from baton.leads.models import Lead
 from baton.org.models import OrgSettings
 from baton.qualification.views import qualify_card_context
 from baton.routing.selectors import display_names, latest_decisions
+from baton.scoring.selectors import lead_probability
 from baton.scoring.services import latest_snapshot, lead_score_explain
 from baton.web.forms import DisqualifyForm, TouchForm
 from baton.web.labels import STATUS_LABELS
@@ -149,6 +150,8 @@ def lead_context(
         "score_live": live,
         "fit_factors": [f for f in factors if f.get("kind") == "fit"],
         "engagement_factors": [f for f in factors if f.get("kind") == "engagement"],
+        # Predictive scoring: the active model's probability of acceptance and its top factors, or why not.
+        "prediction": lead_probability(lead),
         "routing": routing,
         "timeline": timeline,
         "currency": OrgSettings.get().currency,

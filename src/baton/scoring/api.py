@@ -1,5 +1,6 @@
-"""Scoring API: /api/v1/scoring/models (versioned models: list, read, draft, edit, diff, activate) and
-/api/v1/leads/{id}/score (a lead's score explained as of now)."""
+"""Scoring API: /api/v1/scoring/models (versioned models: list, read, draft, edit, diff, activate),
+/api/v1/leads/{id}/score (a lead's score explained as of now), /api/v1/scoring/predictive/… (models
+trained on the team's history: list, read, train, activate, retire) and /api/v1/leads/{id}/prediction."""
 
 from datetime import datetime
 from typing import Any
@@ -217,3 +218,123 @@ def lead_score(request: HttpRequest, lead_id: int):
         "stored": {"score": lead.score, "grade": lead.grade, "band": lead.score_band, "version": lead.score_version,
                    "due_at": lead.score_due_at.isoformat() if lead.score_due_at else None},
     }  # fmt: skip
+
+
+# --- Predictive models ----------------------------------------------------------------------------------
+
+
+class PredictiveSummaryOut(Schema):
+    version: int | None
+    outcome: str
+    status: str
+    as_of: datetime
+    trained_at: datetime
+    trained_by: str | None
+    rows: int
+    positives: int
+    train_rows: int
+    test_rows: int
+    roc_auc: float | None
+    baseline_roc_auc: float | None
+    fallback_reason: str
+    activated_at: datetime | None
+    retired_at: datetime | None
+
+
+class PredictiveOut(PredictiveSummaryOut):
+    params: dict
+    report: dict = Field(
+        ..., description="the hold-out report: roc_auc, pr_auc, brier, calibration, baseline_…"
+    )
+    fingerprint: str
+    sklearn_version: str
+
+
+class TrainIn(Schema):
+    outcome: str = Field("accepted", description="accepted, opportunity or won")
+    as_of: datetime | None = Field(None, description="use the outcomes decided by this instant (default now)")
+    activate: bool = False
+    window_days: int | None = Field(None, description="opportunity: days after the handoff (default 30)")
+
+    model_config = {"extra": "forbid"}
+
+
+class PredictionOut(Schema):
+    outcome: str
+    available: bool
+    probability: float | None
+    factors: list[dict]
+    model_version: int | None
+    trained_on: int
+    trained_at: datetime | None
+    as_of: datetime | None
+    reason: str
+    warning: str
+
+
+def _predictive_summary(m) -> dict:
+    report = m.report or {}
+    return {
+        "version": m.version, "outcome": m.outcome, "status": m.status, "as_of": m.as_of, "trained_at": m.trained_at,
+        "trained_by": m.trained_by.username if m.trained_by_id else None, "rows": m.rows, "positives": m.positives,
+        "train_rows": m.train_rows, "test_rows": m.test_rows, "roc_auc": report.get("roc_auc"),
+        "baseline_roc_auc": report.get("baseline_roc_auc"), "fallback_reason": m.fallback_reason,
+        "activated_at": m.activated_at, "retired_at": m.retired_at,
+    }  # fmt: skip
+
+
+def _predictive_out(m) -> dict:
+    return {**_predictive_summary(m), "params": m.params, "report": m.report, "fingerprint": m.fingerprint,
+            "sklearn_version": m.sklearn_version}  # fmt: skip
+
+
+@router.get("/predictive/models", response=list[PredictiveSummaryOut],
+            summary="Predictive models (trained and refused trainings), newest first")  # fmt: skip
+def predictive_list(request: HttpRequest, outcome: str | None = None):
+    qs = selectors.predictive_models()
+    if outcome:
+        qs = qs.filter(outcome=outcome)
+    return [_predictive_summary(m) for m in qs[:100]]
+
+
+@router.get(
+    "/predictive/models/{version}", response=PredictiveOut, summary="One predictive model and its report"
+)
+def predictive_get(request: HttpRequest, version: int):
+    return _predictive_out(selectors.predictive_model_get(version))
+
+
+@router.post(
+    "/predictive/train", response={201: PredictiveOut, 422: dict},
+    summary="Train on the team's history (ops admins); 422 with the reason when the history is too small",
+)  # fmt: skip
+def predictive_train(request: HttpRequest, payload: TrainIn):
+    record = services.predictive_model_train(payload.outcome, actor=request.user, as_of=payload.as_of,
+                                             activate=payload.activate, window_days=payload.window_days,
+                                             max_rows=services.SYNC_TRAIN_MAX)  # fmt: skip
+    if record.status == record.Status.REFUSED:
+        return Status(422, {"error": record.fallback_code or "insufficient_history", "detail": record.fallback_reason,
+                            "fallback": "rules", "outcome": record.outcome, "rows": record.rows,
+                            "positives": record.positives})  # fmt: skip
+    return Status(201, _predictive_out(record))
+
+
+@router.post("/predictive/models/{version}/activate", response=PredictiveSummaryOut,
+             summary="Score leads with this model (ops admins); the active one of its outcome is retired")  # fmt: skip
+def predictive_activate(request: HttpRequest, version: int):
+    services.predictive_model_activate(version, request.user)
+    return _predictive_summary(selectors.predictive_model_get(version))
+
+
+@router.post("/predictive/models/{version}/retire", response=PredictiveSummaryOut,
+             summary="Switch an active model off (ops admins): rules only")  # fmt: skip
+def predictive_retire(request: HttpRequest, version: int):
+    services.predictive_model_retire(version, request.user)
+    return _predictive_summary(selectors.predictive_model_get(version))
+
+
+@lead_router.get("/{lead_id}/prediction", response=PredictionOut,
+                 summary="The lead's probability and top factors from the active predictive model, or why not")  # fmt: skip
+def lead_prediction(request: HttpRequest, lead_id: int, outcome: str = "accepted"):
+    lead = lead_get(request.user, lead_id)
+    return selectors.lead_probability(lead, outcome).as_dict()

@@ -156,7 +156,6 @@ def _num(value: float | None, digits: int = 3) -> str:
 def print_report(report: dict) -> None:
     from rich.console import Console
     from rich.markup import escape
-    from rich.table import Table
 
     console = Console()
     split = (
@@ -172,6 +171,13 @@ def print_report(report: dict) -> None:
         f"{report['positives']:,} positive ({report['positive_rate']:.1%}); {split}: "
         f"{report['train_rows']:,} to train, {report['test_rows']:,} to test"
     )
+    print_figures(console, report)
+
+
+def print_figures(console, report: dict) -> None:
+    """The hold-out figures beside the baseline, calibration, top factors, fields used and warnings."""
+    from rich.markup import escape
+    from rich.table import Table
 
     metrics = Table(title="Hold-out figures")
     metrics.add_column("metric")

@@ -137,3 +137,67 @@ class ScoreSnapshot(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["lead", "-computed_at"])]
+
+
+class PredictiveModel(models.Model):
+    """A predictive model trained on the team's own history (docs/scoring.md), or a refused training.
+
+    Trained: the hold-out report (core ``predictive.evaluate``: ROC AUC, PR AUC, Brier, calibration, the
+    naive-Bayes baseline) and the model trained on all the rows (core ``TrainedModel.dumps``). At most one
+    active model per outcome. Refused (too little history, a single outcome, no usable field): no version,
+    no model, the reason — the product keeps scoring with rules.
+    """
+
+    class Status(models.TextChoices):
+        TRAINED = "trained", _("Trained (not active)")
+        ACTIVE = "active", _("Active")
+        RETIRED = "retired", _("Retired")
+        REFUSED = "refused", _("Refused")
+
+    class Outcome(models.TextChoices):
+        ACCEPTED = "accepted", _("Handoff accepted")
+        OPPORTUNITY = "opportunity", _("Opportunity created")
+        WON = "won", _("Deal won")
+
+    version = models.PositiveIntegerField(unique=True, null=True, blank=True, help_text="null when refused")
+    outcome = models.CharField(max_length=12, choices=Outcome.choices)
+    status = models.CharField(max_length=10, choices=Status.choices)
+    as_of = models.DateTimeField(help_text="the history used: outcomes decided by this instant")
+    trained_at = models.DateTimeField()
+    trained_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    rows = models.PositiveIntegerField(default=0, help_text="leads with a known outcome")
+    positives = models.PositiveIntegerField(default=0)
+    train_rows = models.PositiveIntegerField(default=0)
+    test_rows = models.PositiveIntegerField(default=0)
+    params = models.JSONField(default=dict, blank=True, help_text="window_days, holdout, seed")
+    report = models.JSONField(default=dict, blank=True, help_text="the hold-out report of core.predictive")
+    model_data = models.BinaryField(null=True, blank=True, editable=False)
+    fingerprint = models.CharField(max_length=32, blank=True)
+    sklearn_version = models.CharField(max_length=20, blank=True)
+    fallback_code = models.CharField(max_length=40, blank=True)
+    fallback_reason = models.TextField(blank=True, help_text="why training was refused")
+    seconds = models.FloatField(default=0)
+    activated_at = models.DateTimeField(null=True, blank=True)
+    activated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    retired_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-trained_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["outcome"], condition=Q(status="active"), name="predictive_one_active_per_outcome"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"v{self.version} {self.outcome}" if self.version else f"refused {self.outcome}"
+
+    def save(self, *args, **kwargs):
+        from baton import localcache
+
+        super().save(*args, **kwargs)
+        localcache.invalidate(f"predictive-active-{self.outcome}")

@@ -20,17 +20,18 @@ import math
 import time
 from collections import Counter, namedtuple
 from collections.abc import Callable, Iterable, Sequence
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, Q
+from django.utils import translation
 
 from baton import clock, localcache
 from baton.core import scoring as core
 from baton.core.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from baton.dbutil import chunks, rows_insert, rows_insert_values, rows_update
 from baton.leads.models import Lead, LeadEvent, Touch
-from baton.scoring.models import ScoreSnapshot, ScoringModel, ScoringRule
+from baton.scoring.models import PredictiveModel, ScoreSnapshot, ScoringModel, ScoringRule
 
 log = logging.getLogger(__name__)
 
@@ -927,3 +928,193 @@ def scoring_model_discard(version: int, actor) -> None:
     audit_record(actor, "scoring.draft_discard", "scoring_model", model.pk, {"version": model.version})
     model.delete()
     localcache.invalidate("scoring-rules")
+
+
+# --- Predictive models: trained on the team's own history ---------------------------------------------------
+
+# Why core.predictive refuses to train on a history (stored as a refusal; other errors store nothing).
+HISTORY_REFUSALS = ("insufficient_history", "single_outcome", "no_features")
+SYNC_TRAIN_MAX = 20_000  # rows the settings page trains on while the user waits; beyond, `baton score train`
+
+
+def may_train_models(actor) -> bool:
+    """Sales ops (admins) train and activate predictive models; ``None`` is Baton itself (CLI)."""
+    return actor is None or actor.is_admin
+
+
+def _require_trainer(actor) -> None:
+    if not may_train_models(actor):
+        raise NotAllowed("only sales ops (admins) may train or activate predictive models")
+
+
+def predictive_model_train(
+    outcome: str = "accepted",
+    *,
+    actor=None,
+    as_of: datetime | None = None,
+    activate: bool = False,
+    window_days: int | None = None,
+    holdout: float = 0.3,
+    seed: int = 1,
+    max_rows: int | None = None,
+) -> PredictiveModel:
+    """Train a predictive model of ``outcome`` on the history decided by ``as_of`` (default now).
+
+    The report comes from a time-ordered hold-out (trained on the older 70% by decision time, tested on
+    the newest 30%, beside the naive-Bayes baseline on the same split); the stored model is then trained
+    on all the rows. Returns the new record: ``trained`` (``active`` with ``activate``), or ``refused``
+    with the reason when the history is too small, has a single outcome or no usable field — then
+    nothing is active that was not before, and rule scoring goes on. Bad arguments raise InvalidInput
+    and store nothing.
+    """
+    from baton.core import predictive
+    from baton.org.services import audit_record
+    from baton.scoring import history
+
+    _require_trainer(actor)
+    history.check_outcome(outcome)
+    window_days = history.WINDOW_DAYS if window_days is None else window_days
+    now = clock.now()
+    as_of = as_of or now
+    if as_of.tzinfo is None:  # a naive instant is UTC, as on the command line
+        as_of = as_of.replace(tzinfo=UTC)
+    if as_of > now:
+        raise InvalidInput(
+            f"the as-of instant {as_of.isoformat()} is in the future; the history ends now ({now.isoformat()})",
+            details={"fields": {"as_of": "not after now"}},
+        )
+    if (
+        max_rows is not None
+        and history.history_size(outcome, as_of=as_of, window_days=window_days) > max_rows
+    ):
+        raise InvalidInput(
+            f"more than {max_rows:,} leads to learn from: too many to train while you wait; run "
+            f"`baton score train --outcome {outcome}` on the server",
+            code="too_many_rows",
+        )
+    started = time.perf_counter()
+    data = history.history_dataset(outcome, as_of=as_of, window_days=window_days)
+    with translation.override("en"):  # stored texts are in English, like every error message
+        definition = data.describe()
+    params = {"window_days": window_days, "holdout": holdout, "seed": seed, "split": "time"}
+    record = PredictiveModel(outcome=outcome, as_of=as_of, trained_at=now, trained_by=actor, rows=len(data.rows),
+                             positives=data.positives, params=params)  # fmt: skip
+    try:
+        report = predictive.evaluate(data.rows, data.labels, times=data.times, holdout=holdout, seed=seed)
+        trained = predictive.train(data.rows, data.labels, seed=seed)
+    except InvalidInput as exc:
+        if exc.code not in HISTORY_REFUSALS:
+            raise
+        record.status = PredictiveModel.Status.REFUSED
+        record.fallback_code = exc.code
+        record.fallback_reason = (
+            f"{len(data.rows):,} {definition} as of {as_of:%Y-%m-%d %H:%M} UTC "
+            f"({data.positives:,} positive): {exc.message}"
+        )
+        record.seconds = round(time.perf_counter() - started, 2)
+        with transaction.atomic():
+            record.save()
+            audit_record(actor, "scoring.predictive_refused", "predictive_model", record.pk,
+                         {"outcome": outcome, "code": exc.code, "rows": record.rows}, at=now)  # fmt: skip
+        return record
+    # Say so when the model is not worth activating: the settings page and the CLI show these.
+    if report["roc_auc"] <= report["baseline_roc_auc"]:
+        report["warnings"].append(
+            f"the model does not rank the hold-out leads better than the naive-Bayes baseline (ROC AUC "
+            f"{report['roc_auc']:.3f} against {report['baseline_roc_auc']:.3f})"
+        )
+    if report["brier"] >= report["base_rate_brier"]:
+        report["warnings"].append(
+            f"its probabilities are no closer to the outcomes than always predicting the average rate (Brier "
+            f"{report['brier']:.3f} against {report['base_rate_brier']:.3f}): think twice before activating it"
+        )
+    report.update(
+        outcome=outcome, definition=definition, as_of=as_of.isoformat(), window_days=window_days,
+        time_column="decision time",
+    )  # fmt: skip
+    record.status = PredictiveModel.Status.TRAINED
+    record.train_rows, record.test_rows = report["train_rows"], report["test_rows"]
+    record.report = report
+    record.model_data = trained.dumps()
+    record.fingerprint = trained.fingerprint
+    record.sklearn_version = trained.sklearn_version
+    record.seconds = round(time.perf_counter() - started, 2)
+    with transaction.atomic():
+        # Versions count every trained model, whatever its outcome; a concurrent training is told to retry.
+        versions = PredictiveModel.objects.filter(version__isnull=False).order_by("-version")
+        record.version = (versions.values_list("version", flat=True).first() or 0) + 1
+        try:
+            with transaction.atomic():
+                record.save()
+        except IntegrityError:
+            raise Conflict("another predictive model was stored at the same moment; train again",
+                           code="version_taken")  # fmt: skip
+        audit_record(actor, "scoring.predictive_train", "predictive_model", record.pk,
+                     {"version": record.version, "outcome": outcome, "rows": record.rows,
+                      "roc_auc": report["roc_auc"], "baseline_roc_auc": report["baseline_roc_auc"]}, at=now)  # fmt: skip
+        if activate:
+            _predictive_activate(record, actor, now)
+    return record
+
+
+def _predictive_get(version: int, *, lock: bool = False) -> PredictiveModel:
+    qs = PredictiveModel.objects.select_for_update() if lock else PredictiveModel.objects
+    record = qs.filter(version=version).first()
+    if record is None:
+        raise NotFound(f"there is no predictive model version {version}")
+    return record
+
+
+def _predictive_activate(record: PredictiveModel, actor, at: datetime) -> None:
+    from baton.org.services import audit_record
+
+    previous = (
+        PredictiveModel.objects.select_for_update()
+        .filter(outcome=record.outcome, status=PredictiveModel.Status.ACTIVE)
+        .exclude(pk=record.pk)
+        .first()
+    )
+    if previous is not None:
+        previous.status, previous.retired_at = PredictiveModel.Status.RETIRED, at
+        previous.save(update_fields=["status", "retired_at"])
+    record.status, record.activated_at, record.activated_by = PredictiveModel.Status.ACTIVE, at, actor
+    record.retired_at = None
+    record.save(update_fields=["status", "activated_at", "activated_by", "retired_at"])
+    audit_record(actor, "scoring.predictive_activate", "predictive_model", record.pk,
+                 {"version": record.version, "outcome": record.outcome,
+                  "retired": previous.version if previous else None}, at=at)  # fmt: skip
+
+
+def predictive_model_activate(version: int, actor, *, at: datetime | None = None) -> PredictiveModel:
+    """Make a trained (or retired) model the one that scores leads for its outcome; the active one of
+    that outcome is retired. A model this installation cannot read (another scikit-learn) is refused."""
+    from baton.core import predictive
+
+    _require_trainer(actor)
+    at = at or clock.now()
+    with transaction.atomic():
+        record = _predictive_get(version, lock=True)
+        if record.status == PredictiveModel.Status.ACTIVE:
+            raise Conflict(f"predictive model version {version} is already active", code="already_active")
+        if record.status not in (PredictiveModel.Status.TRAINED, PredictiveModel.Status.RETIRED):
+            raise Conflict(f"predictive model version {version} is {record.status}", code="not_trained")
+        predictive.load_model(bytes(record.model_data))  # InvalidInput "retrain it" when unreadable
+        _predictive_activate(record, actor, at)
+    return record
+
+
+def predictive_model_retire(version: int, actor, *, at: datetime | None = None) -> PredictiveModel:
+    """Switch an active model off: its outcome goes back to rule scoring alone."""
+    from baton.org.services import audit_record
+
+    _require_trainer(actor)
+    at = at or clock.now()
+    with transaction.atomic():
+        record = _predictive_get(version, lock=True)
+        if record.status != PredictiveModel.Status.ACTIVE:
+            raise Conflict(f"predictive model version {version} is not active", code="not_active")
+        record.status, record.retired_at = PredictiveModel.Status.RETIRED, at
+        record.save(update_fields=["status", "retired_at"])
+        audit_record(actor, "scoring.predictive_retire", "predictive_model", record.pk,
+                     {"version": record.version, "outcome": record.outcome}, at=at)  # fmt: skip
+    return record

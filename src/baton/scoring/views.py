@@ -10,9 +10,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from baton.core import scoring as core
 from baton.core.errors import DomainError, InvalidInput, NotFound
-from baton.scoring import selectors, services
+from baton.scoring import history, selectors, services
 from baton.scoring.forms import BandFormSet, ModelMetaForm, RuleForm, RuleFormSet
-from baton.scoring.models import ScoringModel
+from baton.scoring.models import PredictiveModel, ScoringModel
 from baton.web.shortcuts import redirect_after_post, role_required
 
 
@@ -66,8 +66,100 @@ def settings_page(request: HttpRequest) -> HttpResponse:
         if active and active.recomputed_at is None
         else 0,
         "sync_max": services.SYNC_RECOMPUTE_MAX,
+        **predictive_context(request.user),
     }
     return render(request, "scoring/settings.html", context)
+
+
+def _report_view(record: PredictiveModel) -> dict:
+    """An active model's hold-out report as the settings page shows it."""
+    r = record.report or {}
+    return {
+        "record": record,
+        "label": history.OUTCOME_LABELS[record.outcome],
+        "definition": history.describe_outcome(record.outcome, (record.params or {}).get("window_days", 30)),
+        "metrics": [
+            (_("ROC AUC (higher is better)"), r.get("roc_auc"), r.get("baseline_roc_auc")),
+            (_("PR AUC (higher is better)"), r.get("pr_auc"), r.get("baseline_pr_auc")),
+            (_("Brier score (lower is better)"), r.get("brier"), r.get("baseline_brier")),
+        ],
+        "base_rate_brier": r.get("base_rate_brier"),
+        "calibration": r.get("calibration", []),
+        "top_factors": r.get("top_factors", [])[:8],
+        "warnings": r.get("warnings", []),
+    }
+
+
+def predictive_context(user) -> dict:
+    """The "Predictive model" section: the active models with their reports, the last refusal, the
+    trained versions, and whether this user may train."""
+    records = list(selectors.predictive_models().exclude(status=PredictiveModel.Status.REFUSED)[:20])
+    active = [r for r in records if r.status == PredictiveModel.Status.ACTIVE]
+    refusal = selectors.last_refusal()
+    return {
+        "predictive_active": [_report_view(r) for r in active],
+        "predictive_models": records,
+        # A refusal is news until a later training of the same outcome succeeded.
+        "predictive_refusal": refusal
+        if refusal is not None
+        and not any(r.outcome == refusal.outcome and r.trained_at >= refusal.trained_at for r in records)
+        else None,
+        "can_train": services.may_train_models(user),
+        "outcomes": PredictiveModel.Outcome.choices,
+        "train_max": services.SYNC_TRAIN_MAX,
+    }
+
+
+@require_POST
+@role_required(services.may_train_models)
+def predictive_train(request: HttpRequest) -> HttpResponse:
+    """Train now, while the user waits (up to SYNC_TRAIN_MAX leads; larger histories: the CLI)."""
+    outcome = request.POST.get("outcome") or history.DEFAULT_OUTCOME
+    back = reverse("web:scoring_settings") + "#predictive"
+    try:
+        record = services.predictive_model_train(outcome, actor=request.user, activate=bool(request.POST.get("activate")),
+                                                 max_rows=services.SYNC_TRAIN_MAX)  # fmt: skip
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect_after_post(request, back)
+    if record.status == PredictiveModel.Status.REFUSED:
+        messages.error(request, _("Not trained: %(reason)s. Leads are scored by the rules alone.")
+                       % {"reason": record.fallback_reason})  # fmt: skip
+    else:
+        r = record.report
+        messages.success(request, _("Version %(v)s trained on %(n)s leads: ROC AUC %(auc).3f (naive Bayes baseline "
+                                    "%(base).3f) on the newest %(test)s.%(active)s")
+                         % {"v": record.version, "n": f"{record.rows:,}", "auc": r["roc_auc"],
+                            "base": r["baseline_roc_auc"], "test": record.test_rows,
+                            "active": " " + _("It is active now.") if record.status == PredictiveModel.Status.ACTIVE
+                            else ""})  # fmt: skip
+    return redirect_after_post(request, back)
+
+
+@require_POST
+@role_required(services.may_train_models)
+def predictive_activate(request: HttpRequest, version: int) -> HttpResponse:
+    try:
+        record = services.predictive_model_activate(version, request.user)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Predictive model version %(v)s is active.") % {"v": record.version})
+    return redirect_after_post(request, reverse("web:scoring_settings") + "#predictive")
+
+
+@require_POST
+@role_required(services.may_train_models)
+def predictive_retire(request: HttpRequest, version: int) -> HttpResponse:
+    try:
+        services.predictive_model_retire(version, request.user)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(
+            request, _("Predictive model version %(v)s is switched off: rules only.") % {"v": version}
+        )
+    return redirect_after_post(request, reverse("web:scoring_settings") + "#predictive")
 
 
 @require_POST

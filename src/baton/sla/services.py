@@ -18,7 +18,7 @@ from baton import clock as baton_clock
 from baton.core import sla as core
 from baton.core.calendar import BusinessCalendar, calendar_from_config, public_holidays
 from baton.core.errors import InvalidInput
-from baton.dbutil import chunks, rows_insert_values, rows_update, rows_where_in
+from baton.dbutil import rows_insert_values, rows_update, rows_where_in
 from baton.sla.models import Calendar, Clock, Penalty, Policy, TeamCalendar
 
 # What a breach can do. Re-routing and director escalation come with routing policies.
@@ -270,36 +270,38 @@ def _lift(at: datetime) -> int:
     return len(over)
 
 
-def _claim(ids: list[int], set_sql: str, where_sql: str, params: list) -> list[int]:
-    """UPDATE … RETURNING the ids this sweep claimed (the others were claimed by a concurrent sweep)."""
-    claimed: list[int] = []
-    table = connection.ops.quote_name(Clock._meta.db_table)
+def _claim(set_sql: str, where_sql: str, at: datetime, columns: Sequence[str]) -> list[tuple]:
+    """One set-based UPDATE … RETURNING: the clocks this sweep claimed, as rows of ``columns``. A clock
+    a concurrent sweep claimed first no longer matches ``where_sql`` and is not returned twice."""
+    from baton.dbutil import db_reader, db_value
+
+    meta = Clock._meta
+    table = connection.ops.quote_name(meta.db_table)
+    fields = [meta.get_field(c) for c in columns]
+    readers = [db_reader(f) for f in fields]
+    returning = ", ".join(connection.ops.quote_name(f.column) for f in fields)
     with connection.cursor() as cursor:
-        for part in chunks(ids, 5000):
-            marks = ", ".join(["%s"] * len(part))
-            cursor.execute(f"UPDATE {table} SET {set_sql} WHERE {where_sql} AND id IN ({marks}) RETURNING id",  # noqa: S608
-                           [*params, *part])  # fmt: skip
-            claimed.extend(pk for (pk,) in cursor.fetchall())
-    return claimed
+        cursor.execute(f"UPDATE {table} SET {set_sql} WHERE state = 'running' AND {where_sql} RETURNING {returning}",  # noqa: S608
+                       [db_value(meta.get_field("due_at"))(at)])  # fmt: skip
+        return [tuple(read(v) for read, v in zip(readers, row, strict=True)) for row in cursor.fetchall()]
 
 
 def _reminders(at: datetime) -> int:
     from baton.notifications.services import NotificationRequest, notifications_send
 
-    due = list(Clock.objects.filter(state=Clock.State.RUNNING, remind_at__isnull=False, remind_at__lte=at)
-               .values_list("id", "user_id", "lead_id", "policy__key", "policy__name", "due_at", "reminders_left"))  # fmt: skip
-    if not due:
-        return 0
-    from baton.dbutil import db_value
-
-    adapt = db_value(Clock._meta.get_field("remind_at"))
-    claimed = set(_claim([row[0] for row in due], "remind_at = NULL", "remind_at <= %s", [adapt(at)]))
-    rows = [row for row in due if row[0] in claimed]
-    # The next reminder of each clock, if it has one left.
-    later = [(pk, left) for pk, _, _, _, _, _, left in rows if left]
-    if later:
-        updates = [_NextReminder(pk, datetime.fromisoformat(left[0]), left[1:]) for pk, left in later]
-        rows_update(Clock, updates, ["remind_at", "reminders_left"])
+    with transaction.atomic():
+        rows = _claim("remind_at = NULL", "remind_at IS NOT NULL AND remind_at <= %s", at,
+                      ("id", "user_id", "lead_id", "policy", "due_at", "reminders_left"))  # fmt: skip
+        if not rows:
+            return 0
+        names = dict(Policy.objects.values_list("pk", "name"))
+        rows = [(pk, user_id, lead_id, None, names[policy_id], due_at, left)
+                for pk, user_id, lead_id, policy_id, due_at, left in rows]  # fmt: skip
+        # The next reminder of each clock, if it has one left.
+        later = [(pk, left) for pk, _, _, _, _, _, left in rows if left]
+        if later:
+            updates = [_NextReminder(pk, datetime.fromisoformat(left[0]), left[1:]) for pk, left in later]
+            rows_update(Clock, updates, ["remind_at", "reminders_left"])
     per_user: dict[int, list] = defaultdict(list)
     for _, user_id, lead_id, key, name, due_at, _ in rows:
         if user_id:
@@ -324,15 +326,11 @@ def _breaches(at: datetime) -> int:
     from baton.notifications.services import NotificationRequest, notifications_send
     from baton.org.models import User
 
-    due = list(Clock.objects.filter(state=Clock.State.RUNNING, breached_at__isnull=True, due_at__lte=at)
-               .values_list("id", "user_id", "lead_id", "policy_id", "due_at"))  # fmt: skip
-    if not due:
-        return 0
-    claimed = set()
     # Breached at its due instant, whenever the sweep notices: the record says when it really happened.
-    for part in chunks(due, 5000):
-        claimed.update(_claim_breaches(part))
-    rows = [row for row in due if row[0] in claimed]
+    rows = _claim("breached_at = due_at", "breached_at IS NULL AND due_at <= %s", at,
+                  ("id", "user_id", "lead_id", "policy", "due_at"))  # fmt: skip
+    if not rows:
+        return 0
     policies = {p.pk: p for p in Policy.objects.filter(pk__in={row[3] for row in rows})}
     managers = dict(rows_where_in(User, "id", {row[1] for row in rows if row[1]}, ("id", "manager_id")))
     per_person: dict[tuple[int, str], list] = defaultdict(list)
@@ -349,14 +347,3 @@ def _breaches(at: datetime) -> int:
         for (user_id, verb), items in sorted(per_person.items())
     ])  # fmt: skip
     return len(rows)
-
-
-def _claim_breaches(rows: Sequence[tuple]) -> list[int]:
-    """Set breached_at = due_at on the rows still unbreached; returns their ids."""
-    table = connection.ops.quote_name(Clock._meta.db_table)
-    ids = [row[0] for row in rows]
-    marks = ", ".join(["%s"] * len(ids))
-    with connection.cursor() as cursor:
-        cursor.execute(f"UPDATE {table} SET breached_at = due_at WHERE id IN ({marks}) AND breached_at IS NULL "  # noqa: S608
-                       "RETURNING id", ids)  # fmt: skip
-        return [pk for (pk,) in cursor.fetchall()]

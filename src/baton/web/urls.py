@@ -112,6 +112,17 @@ urlpatterns = [
     path("settings/scoring/<int:version>/", scoring.draft_edit, name="scoring_edit"),
     path("settings/scoring/<int:version>/activate/", scoring.activate, name="scoring_activate"),
     path("settings/scoring/<int:version>/discard/", scoring.discard, name="scoring_discard"),
+    path("settings/scoring/predictive/train/", scoring.predictive_train, name="predictive_train"),
+    path(
+        "settings/scoring/predictive/<int:version>/activate/",
+        scoring.predictive_activate,
+        name="predictive_activate",
+    ),
+    path(
+        "settings/scoring/predictive/<int:version>/retire/",
+        scoring.predictive_retire,
+        name="predictive_retire",
+    ),
     # Sales ops: webhooks
     path("settings/webhooks/", notifications.webhooks_page, name="webhooks"),
     path("settings/webhooks/new/", notifications.webhook_new, name="webhook_create"),

@@ -42,3 +42,28 @@ def days(value) -> str:
     if value is None:
         return "—"
     return gettext("%(n)s d") % {"n": int(value) if float(value).is_integer() else round(float(value), 1)}
+
+
+@register.filter
+def thousands(value) -> str:
+    """A whole number with thousands separators (1,240)."""
+    if value is None or value == "":
+        return "—"
+    return f"{int(value):,}"
+
+
+@register.filter
+def effect_points(effect) -> str:
+    """A change in probability as signed percentage points: +8 pts, −3 pts."""
+    if effect is None:
+        return "—"
+    points = round(float(effect) * 100)
+    sign = "+" if points > 0 else ("−" if points < 0 else "±")
+    return gettext("%(sign)s%(n)s pts") % {"sign": sign, "n": abs(points)}
+
+
+@register.filter
+def feature_name(name: str) -> str:
+    from baton.scoring.history import feature_label
+
+    return feature_label(name)
