@@ -241,6 +241,9 @@ def leads_merge(
     from baton.qualification.models import CriterionAnswer
 
     CriterionAnswer.objects.filter(lead_id__in=other_ids).update(lead_id=keep)
+    from baton.sla.services import clocks_cancel
+
+    clocks_cancel(other_ids, at=at, reason="merged")  # the survivor's clocks go on
     for other in others:
         other.merged_into_id = keep
     rows_update(Lead, others, ["merged_into"])

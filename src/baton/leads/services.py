@@ -449,6 +449,15 @@ def leads_assign_from_routing(
         )  # fmt: skip
     rows_update(Lead, leads, ["owner", "routed_at", "owned_since"])
     rows_insert(LeadEvent, events)
+    # Speed to lead: from capture to the first touch; the wait before this assignment is the system's.
+    from baton.sla.services import ClockStart, clocks_start
+
+    clocks_start([
+        ClockStart("speed_to_lead", lead.pk, decision.chosen_id, lead.created_at, actionable_at=at)
+        for lead, decision, at in zip(leads, decisions, ats, strict=True)
+        if decision.chosen_id is not None and lead.first_touch_at is None and lead.status == LeadStatus.NEW
+        and lead.direction == Lead.Direction.INBOUND
+    ])  # fmt: skip
     if notify:
         notifications_send(notes)
 
@@ -632,6 +641,9 @@ def touches_log(requests: Sequence[TouchRequest]) -> list[Touch]:
             Lead.objects.filter(pk__in=list(first)).filter(
                 Q(first_touch_at=None) | Q(first_touch_at__gt=new)
             ).update(first_touch_at=new)
+            from baton.sla.services import clocks_stop
+
+            clocks_stop("first_touch", at_by_lead=first)
         leads_transition(list(starts.values()))
         scored = list(latest.values())
         leads_score([lead for lead, _ in scored], trigger="touch", ats=[at for _, at in scored])
@@ -721,6 +733,9 @@ def leads_recycle(*, at: datetime | None = None, limit: int = 5000) -> int:
             .values_list("pk", flat=True)
         )
         Lead.objects.filter(pk__in=freed).update(owner=None, owned_since=None)
+        from baton.sla.services import clocks_stop
+
+        clocks_stop("reassigned", lead_ids=freed, at=at)
         rows = [(pk, owner, cycle, since) for pk, owner, cycle, since in stale if pk in freed]
         rows_insert(LeadEvent, [
             LeadEvent(lead_id=pk, kind=LeadEvent.Kind.RECYCLED, occurred_at=at, cycle=cycle,
@@ -742,8 +757,13 @@ def leads_disqualify(requests: Sequence[TransitionRequest]) -> list[Lead]:
     for req in requests:
         if req.actor is None or not can_work(req.actor, req.lead):
             raise NotAllowed("only the lead's owner or an admin may disqualify it")
-    return leads_transition([TransitionRequest(r.lead, LeadStatus.DISQUALIFIED, r.actor, r.reason, r.at, r.data)
+    done = leads_transition([TransitionRequest(r.lead, LeadStatus.DISQUALIFIED, r.actor, r.reason, r.at, r.data)
                              for r in requests])  # fmt: skip
+    from baton.sla.services import clocks_stop
+
+    now = clock.now()
+    clocks_stop("disqualified", at_by_lead={r.lead.pk: r.at or now for r in requests})
+    return done
 
 
 def lead_disqualify(lead: Lead, user, reason: str, *, at: datetime | None = None) -> Lead:

@@ -164,13 +164,23 @@ def clocks_start(requests: Sequence[ClockStart]) -> int:
     return len(rows)
 
 
+def clocks_cancel(lead_ids: Iterable[int], *, at: datetime, reason: str) -> int:
+    """Cancel the open clocks of leads that no longer exist as such (merged into another): no outcome."""
+    return Clock.objects.filter(
+        lead_id__in=set(lead_ids), state__in=[Clock.State.RUNNING, Clock.State.PAUSED]
+    ).update(state=Clock.State.CANCELLED, stopped_at=at, stop_event=reason, remind_at=None)
+
+
 def clocks_stop(event: str, *, lead_ids: Iterable[int] = (), handoff_ids: Iterable[int] = (),
-                at: datetime | None = None) -> list[Clock]:  # fmt: skip
+                at: datetime | None = None, at_by_lead: dict[int, datetime] | None = None) -> list[Clock]:  # fmt: skip
     """Stop the running or paused clocks of these leads (or handoffs) whose policy stops on ``event``;
     each records met or missed, how long, and the system's and the person's parts. Acceptance misses
-    count towards the penalty (two in a row: no new MQLs for a month)."""
+    count towards the penalty (two in a row: no new MQLs for a month). ``at_by_lead`` gives each lead's
+    own stop instant (first touches logged in one batch happened at different times)."""
     at = at or baton_clock.now()
-    lead_ids, handoff_ids = set(lead_ids), set(handoff_ids)
+    at_by_lead = at_by_lead or {}
+    lead_ids = set(lead_ids) | set(at_by_lead)
+    handoff_ids = set(handoff_ids)
     if not lead_ids and not handoff_ids:
         return []
     query = Clock.objects.filter(state__in=[Clock.State.RUNNING, Clock.State.PAUSED])
@@ -180,14 +190,16 @@ def clocks_stop(event: str, *, lead_ids: Iterable[int] = (), handoff_ids: Iterab
         return []
     calendars = _Calendars().by_id({c.calendar_id for c in clocks if c.calendar_id})
     for c in clocks:
+        stop = at_by_lead.get(c.lead_id, at)
         paused = c.paused_seconds
         cal = calendars.get(c.calendar_id) if c.calendar_id else None
         if c.state == Clock.State.PAUSED and c.paused_at is not None:
-            paused += core.elapsed(cal, c.paused_at, at)
-        out = core.clock_outcome(cal, started_at=c.started_at, stopped_at=at, target_seconds=c.policy.target_seconds,
+            paused += core.elapsed(cal, c.paused_at, stop)
+        out = core.clock_outcome(cal, started_at=c.started_at, stopped_at=max(stop, c.started_at),
+                                 target_seconds=c.policy.target_seconds,
                                  actionable_at=c.actionable_at, paused_seconds=paused)  # fmt: skip
         c.state = Clock.State.MET if out.met else Clock.State.MISSED
-        c.stopped_at, c.stop_event, c.remind_at, c.paused_seconds = at, event, None, paused
+        c.stopped_at, c.stop_event, c.remind_at, c.paused_seconds = stop, event, None, paused
         c.outcome = {"met": out.met, "seconds": round(out.business_seconds, 1),
                      "system_seconds": round(out.system_seconds, 1), "person_seconds": round(out.person_seconds, 1),
                      "late_seconds": round(out.late_seconds, 1), "counts_against": core.counts_against_person(
