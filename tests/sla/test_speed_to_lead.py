@@ -58,3 +58,12 @@ def test_disqualifying_stops_the_clock(sdr):
         lead_disqualify(lead, sdr, "spam")
     c = Clock.objects.get(lead=lead)
     assert (c.state, c.stop_event) == ("met", "disqualified")
+
+
+def test_the_lead_page_shows_its_clocks(sdr, client):
+    lead = capture(4)
+    sweep(T0 + timedelta(minutes=6))
+    client.force_login(sdr)
+    with clock.travel_to(T0 + timedelta(minutes=7)):
+        html = client.get(f"/leads/{lead.pk}/").content.decode()
+    assert "SLA clocks" in html and "Speed to lead" in html and "breached: was due" in html

@@ -18,6 +18,7 @@ from baton.qualification.views import qualify_card_context
 from baton.routing.selectors import display_names, latest_decisions
 from baton.scoring.selectors import lead_probability
 from baton.scoring.services import latest_snapshot, lead_score_explain
+from baton.sla.selectors import lead_clocks
 from baton.web.forms import DisqualifyForm, TouchForm
 from baton.web.labels import STATUS_LABELS
 from baton.web.shortcuts import (
@@ -153,6 +154,7 @@ def lead_context(
         # Predictive scoring: the active model's probability of acceptance and its top factors, or why not.
         "prediction": lead_probability(lead),
         "routing": routing,
+        "sla_clocks": lead_clocks(lead),
         "timeline": timeline,
         "currency": OrgSettings.get().currency,
         "names": names,

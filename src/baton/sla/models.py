@@ -64,6 +64,11 @@ class Policy(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    @property
+    def label(self) -> str:
+        """The built-in policies' names in the reader's language; others as named."""
+        return str(dict(self.Key.choices).get(self.key, self.name))
+
 
 class Clock(models.Model):
     """One obligation of one person. ``due_at`` and ``remind_at`` are computed when the clock starts
