@@ -50,7 +50,7 @@ def _prepare(clocks: int, folder: Path) -> dict:
     from django.db import connection, transaction
     from django.utils import timezone
 
-    from baton.dbutil import rows_insert_values
+    from baton.dbutil import chunks, rows_insert_values
     from baton.leads.models import Lead
     from baton.org.services import team_create, user_create
     from baton.sla.models import Clock, Policy
@@ -65,6 +65,16 @@ def _prepare(clocks: int, folder: Path) -> dict:
     with transaction.atomic():
         lead_ids = rows_insert_values(Lead, ("name", "email", "created_at", "status_changed_at"),
                                       [(f"L{i}", f"l{i}@x.cn", now, now) for i in range(LEADS)])  # fmt: skip
+        columns = (
+            "policy_id",
+            "lead_id",
+            "user_id",
+            "state",
+            "started_at",
+            "due_at",
+            "remind_at",
+            "reminders_left",
+        )
         rows = []
         for i in range(clocks):
             policy = policies["acceptance"] if i % 3 else policies["speed_to_lead"]
@@ -72,12 +82,8 @@ def _prepare(clocks: int, folder: Path) -> dict:
             remind = due - timedelta(hours=6) if r.random() < 0.1 else None
             rows.append((policy.pk, lead_ids[i % LEADS], people[i % PEOPLE], "running", due - timedelta(days=2),
                          due, remind, []))  # fmt: skip
-            if len(rows) == 20_000:
-                rows_insert_values(Clock, ("policy_id", "lead_id", "user_id", "state", "started_at", "due_at",
-                                           "remind_at", "reminders_left"), rows, returning=False)  # fmt: skip
-                rows = []
-        rows_insert_values(Clock, ("policy_id", "lead_id", "user_id", "state", "started_at", "due_at", "remind_at",
-                                   "reminders_left"), rows, returning=False)  # fmt: skip
+        for part in chunks(rows, 20_000):
+            rows_insert_values(Clock, columns, part, returning=False)
     (folder / "now.txt").write_text(now.isoformat())
     table = connection.ops.quote_name(Clock._meta.db_table)
     started = time.perf_counter()

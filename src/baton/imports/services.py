@@ -364,11 +364,12 @@ def _insert_new(new: list[Item], counts: Counts, job: ImportJob, actor, now: dat
     rules = counts.rules
     scores = []
     for c in cleaned:
+        facts = None
         key = c.get("_score_key")  # computed by the reading process
         if key is None:
-            key = score_key(rules, facts_from_values(c))
+            key = score_key(rules, facts := facts_from_values(c))
         if (result := counts.scores.get(key)) is None:
-            result = counts.scores[key] = score(rules, facts_from_values(c))
+            result = counts.scores[key] = score(rules, facts or facts_from_values(c))
         scores.append(result)
     inbound = [i for i, c in enumerate(cleaned) if c.get("direction", Lead.Direction.INBOUND) == "inbound"]
     owners: list[int | None] = [None] * len(new)

@@ -88,38 +88,29 @@ def calendar_save(*, name: str, zone: str, hours: dict, holiday_country: str = "
     return cal
 
 
-class _Calendars:
-    """Calendars of many users' teams, each built once per call (holidays included)."""
+def _team_calendars(team_ids: Iterable[int | None]) -> dict[int | None, Calendar | None]:
+    """The calendar of each team (its own, else the default one, under the key None): two queries."""
+    wanted = {t for t in team_ids if t is not None}
+    found = {link.team_id: link.calendar
+             for link in TeamCalendar.objects.filter(team_id__in=wanted).select_related("calendar")}  # fmt: skip
+    default = Calendar.objects.filter(is_default=True).first()
+    return {None: default, **{team: found.get(team, default) for team in wanted}}
 
-    def __init__(self):
-        self._built: dict[int, BusinessCalendar] = {}
-        self._by_team: dict[int | None, Calendar | None] = {}
 
-    def for_teams(self, team_ids: Iterable[int | None]) -> None:
-        wanted = {t for t in team_ids if t is not None and t not in self._by_team}
-        links = TeamCalendar.objects.filter(team_id__in=wanted).select_related("calendar")
-        found = {link.team_id: link.calendar for link in links}
-        default = Calendar.objects.filter(is_default=True).first() if None not in self._by_team else None
-        if None not in self._by_team:
-            self._by_team[None] = default
-        for team in wanted:
-            self._by_team[team] = found.get(team, self._by_team[None])
+class _Built(dict):
+    """Core calendars by stored calendar id, each built once per call (holidays included)."""
 
-    def record(self, team_id: int | None) -> Calendar | None:
-        return self._by_team.get(team_id, self._by_team.get(None))
-
-    def core(self, cal: Calendar | None) -> BusinessCalendar | None:
+    def of(self, cal: Calendar | None) -> BusinessCalendar | None:
         if cal is None:
             return None
-        if cal.pk not in self._built:
-            self._built[cal.pk] = calendar_build(cal)
-        return self._built[cal.pk]
+        if cal.pk not in self:
+            self[cal.pk] = calendar_build(cal)
+        return self[cal.pk]
 
-    def by_id(self, calendar_ids: Iterable[int]) -> dict[int, BusinessCalendar]:
-        missing = set(calendar_ids) - self._built.keys()
-        for cal in Calendar.objects.filter(pk__in=missing):
-            self._built[cal.pk] = calendar_build(cal)
-        return self._built
+    def by_id(self, calendar_ids: Iterable[int]) -> "_Built":
+        for cal in Calendar.objects.filter(pk__in=set(calendar_ids) - self.keys()):
+            self[cal.pk] = calendar_build(cal)
+        return self
 
 
 # --- Starting and stopping clocks -------------------------------------------------------------------------
@@ -146,16 +137,19 @@ def clocks_start(requests: Sequence[ClockStart]) -> int:
     if not requests:
         return 0
     policies = {p.key: p for p in Policy.objects.filter(key__in={r.policy for r in requests}, active=True)}
-    teams = dict(rows_where_in(User, "id", {r.user_id for r in requests if r.user_id}, ("id", "team_id")))
-    calendars = _Calendars()
-    calendars.for_teams(teams.get(r.user_id) for r in requests)
+    # Teams and calendars only for business-time policies (speed to lead, on a capture, needs neither).
+    on_calendar = [r for r in requests if r.policy in policies and policies[r.policy].business_time]
+    users = {r.user_id for r in on_calendar if r.user_id}
+    teams = dict(rows_where_in(User, "id", users, ("id", "team_id"))) if users else {}
+    calendars = _team_calendars(teams.values()) if on_calendar else {}
+    built = _Built()
     rows = []
     for r in requests:
         policy = policies.get(r.policy)
         if policy is None:
             continue
-        record = calendars.record(teams.get(r.user_id)) if policy.business_time else None
-        plan = core.clock_plan(calendars.core(record), r.started_at, policy.target_seconds, policy.reminders)
+        record = calendars.get(teams.get(r.user_id)) if policy.business_time else None
+        plan = core.clock_plan(built.of(record), r.started_at, policy.target_seconds, policy.reminders)
         rows.append((policy.pk, r.lead_id, r.handoff_id, r.user_id, record.pk if record else None,
                      Clock.State.RUNNING, r.started_at, r.actionable_at, plan.due_at,
                      plan.reminders[0] if plan.reminders else None,
@@ -188,7 +182,7 @@ def clocks_stop(event: str, *, lead_ids: Iterable[int] = (), handoff_ids: Iterab
     clocks = [c for c in query if event in c.policy.stop_events]
     if not clocks:
         return []
-    calendars = _Calendars().by_id({c.calendar_id for c in clocks if c.calendar_id})
+    calendars = _Built().by_id({c.calendar_id for c in clocks if c.calendar_id})
     for c in clocks:
         stop = at_by_lead.get(c.lead_id, at)
         paused = c.paused_seconds
