@@ -117,10 +117,13 @@ def walk_to_handoff(api_as, lead_payload):
 
 
 def test_full_relay_over_the_api(api_as, lead_payload):
-    lead, sdr, handoff = walk_to_handoff(api_as, lead_payload)
+    with clock.travel_to(datetime(2026, 11, 24, 2, 0, tzinfo=UTC)):  # a Tuesday, 10:00 in Shanghai
+        lead, sdr, handoff = walk_to_handoff(api_as, lead_payload)
     assert handoff["ae"]["username"] in {"ae1", "ae2"}  # the East region's AEs
     assert handoff["packet"]["qualification"]["notes"]["need"] == "CRM replacement"
-    assert 47 * 3600 < handoff["seconds_left"] <= 48 * 3600
+    # 48 hours counted in working days: Tuesday → Thursday, same time.
+    assert datetime.fromisoformat(handoff["due_at"]) == datetime(2026, 11, 26, 2, 0, tzinfo=UTC)
+
     ae = api_as(handoff["ae"]["username"])
     inbox = ae.get("/handoffs").json()
     assert [h["id"] for h in inbox] == [handoff["id"]]
@@ -195,6 +198,20 @@ def test_illegal_transitions_are_refused(api_as, lead_payload):
     assert Lead.objects.get().status == "nurturing"
 
 
+def test_acceptance_skips_the_weekend_and_china_holidays(api_as, lead_payload):
+    with clock.travel_to(datetime(2026, 11, 27, 9, 0, tzinfo=UTC)):  # Friday 17:00 in Shanghai
+        _, _, handoff = walk_to_handoff(api_as, lead_payload)
+    assert datetime.fromisoformat(handoff["due_at"]) == datetime(
+        2026, 12, 1, 9, 0, tzinfo=UTC
+    )  # Tuesday 17:00
+    Handoff.objects.all().delete()
+    Lead.objects.all().delete()
+    with clock.travel_to(datetime(2026, 9, 30, 2, 0, tzinfo=UTC)):  # Wednesday 30 Sep, before National Day
+        _, _, handoff = walk_to_handoff(api_as, {**lead_payload, "email": "n@day.cn"})
+    due = datetime.fromisoformat(handoff["due_at"])
+    assert due.date() >= datetime(2026, 10, 8).date()  # 1–7 October are holidays
+
+
 def test_sweep_marks_overdue_handoffs_once(api_as, lead_payload):
     from baton.worker import sweep
 
@@ -213,7 +230,10 @@ def test_sweep_marks_overdue_handoffs_once(api_as, lead_payload):
     with clock.travel_to(due + timedelta(minutes=1)):
         body = ae.get(f"/handoffs/{h.pk}").json()
     assert body["overdue"] is True and body["seconds_left"] == -60
-    assert ae.get("/notifications").json()[0]["verb"] == "handoff_overdue"
+    # The AE hears from the SLA engine (the breach), the SDR from the handoff sweep (to follow up).
+    assert ae.get("/notifications").json()[0]["verb"] == "sla_breached"
+    sdr = api_as(Handoff.objects.get().sdr.username)
+    assert "handoff_overdue" in [n["verb"] for n in sdr.get("/notifications").json()]
 
 
 def test_web_form_capture_honeypot_and_unknown_key(org, client):

@@ -20,6 +20,13 @@ from .conftest import SMTP_PASSWORD, T0, free_port, html, plain, subject
 pytestmark = pytest.mark.django_db
 
 
+
+def local(instant):
+    """Due times are shown in the reader's zone (the AE's team is in Shanghai)."""
+    from zoneinfo import ZoneInfo
+
+    return instant.astimezone(ZoneInfo("Asia/Shanghai"))
+
 def hand_off(org):
     lead = lead_capture(
         {"name": "张伟", "email": "zw@corp.cn", "company": "示例科技有限公司", "region": "East"}
@@ -45,14 +52,14 @@ def test_a_handoff_reaches_the_ae_by_email_in_english(org, smtp, frozen):
     assert smtp.envelopes == [("baton@example.com", ["alex@example.com"])]
     assert (
         subject(mail)
-        == f"Handoff: 张伟 (示例科技有限公司), accept or reject by {handoff.due_at:%Y-%m-%d %H:%M} UTC"
+        == f"Handoff: 张伟 (示例科技有限公司), accept or reject by {local(handoff.due_at):%Y-%m-%d %H:%M} CST"
     )
     assert mail["X-Baton-Delivery"] == queued[0].delivery_id
     text = plain(mail)
     assert "Hello Alex AE," in text
     assert "Sam SDR handed off a lead to you." in text
     assert "Lead: 张伟" in text and "Company: 示例科技有限公司" in text and "Handed off by: Sam SDR" in text
-    assert f"Accept or reject by: {handoff.due_at:%Y-%m-%d %H:%M} UTC" in text
+    assert f"Accept or reject by: {local(handoff.due_at):%Y-%m-%d %H:%M} CST" in text
     assert f"http://localhost:8000/inbox/{handoff.pk}/" in text
     body = html(mail)
     assert f'href="http://localhost:8000/inbox/{handoff.pk}/"' in body and "示例科技有限公司" in body
@@ -79,13 +86,13 @@ def test_the_email_speaks_the_recipients_language(org, smtp, frozen):
     [mail] = smtp.messages
     assert (
         subject(mail)
-        == f"移交：张伟 (示例科技有限公司)，请在 {handoff.due_at:%Y-%m-%d %H:%M} UTC 前接受或拒绝"
+        == f"移交：张伟 (示例科技有限公司)，请在 {local(handoff.due_at):%Y-%m-%d %H:%M} CST 前接受或拒绝"
     )
     text = plain(mail)
     assert "Alex AE，你好：" in text
     assert "Sam SDR 向你移交了一条线索。" in text
     assert "公司：示例科技有限公司" in text or "公司: 示例科技有限公司" in text
-    assert f"接受或拒绝的截止时间: {handoff.due_at:%Y-%m-%d %H:%M} UTC" in text
+    assert f"接受或拒绝的截止时间: {local(handoff.due_at):%Y-%m-%d %H:%M} CST" in text
     assert 'lang="zh-Hans"' in html(mail)
 
 

@@ -45,22 +45,22 @@ def notes(user, verb):
     return list(Notification.objects.filter(user=user, verb=verb).order_by("pk"))
 
 
-def test_acceptance_is_due_48_business_hours_later_with_reminders_and_one_breach(people):
+def test_acceptance_is_due_two_working_days_later_with_reminders_and_one_breach(people):
     boss, ae, _, leads = people
     assert clocks_start([ClockStart("acceptance", leads[0].pk, ae.pk, MON_10)]) == 1
     c = Clock.objects.get()
-    # 8 h on Monday, 9 h Tue–Fri (44 h), 4 h on Monday 7 December: 13:00 Shanghai.
-    assert c.due_at == datetime(2026, 12, 7, 5, 0, tzinfo=UTC)
-    assert c.remind_at == datetime(2026, 12, 2, 8, 0, tzinfo=UTC)  # half-way: Wednesday 16:00
+    # 48 hours in whole working days: Monday 10:00 → Wednesday 10:00 Shanghai.
+    assert c.due_at == datetime(2026, 12, 2, 2, 0, tzinfo=UTC)
+    assert c.remind_at == datetime(2026, 12, 1, 2, 0, tzinfo=UTC)  # half-way: Tuesday 10:00
     assert sla_sweep(MON_10 + timedelta(hours=1)) == {
         "sla_reminded": 0,
         "sla_breached": 0,
         "penalties_lifted": 0,
     }
-    assert sla_sweep(datetime(2026, 12, 2, 8, 0, tzinfo=UTC))["sla_reminded"] == 1
+    assert sla_sweep(datetime(2026, 12, 1, 2, 0, tzinfo=UTC))["sla_reminded"] == 1
     c.refresh_from_db()
-    assert c.remind_at == datetime(2026, 12, 4, 4, 24, tzinfo=UTC)  # 80%: 38.4 h → Friday 12:24
-    assert sla_sweep(datetime(2026, 12, 2, 9, 0, tzinfo=UTC))["sla_reminded"] == 0  # once
+    assert c.remind_at == datetime(2026, 12, 1, 16, 24, tzinfo=UTC)  # 80%: 38.4 h → Wednesday 00:24
+    assert sla_sweep(datetime(2026, 12, 1, 3, 0, tzinfo=UTC))["sla_reminded"] == 0  # once
     # Found at any later instant, recorded at its due instant, acted on once.
     assert sla_sweep(datetime(2026, 12, 9, 0, 0, tzinfo=UTC))["sla_breached"] == 1
     assert sla_sweep(datetime(2026, 12, 9, 1, 0, tzinfo=UTC))["sla_breached"] == 0
@@ -68,6 +68,14 @@ def test_acceptance_is_due_48_business_hours_later_with_reminders_and_one_breach
     assert c.breached_at == c.due_at and c.state == "running"
     assert len(notes(ae, "sla_breached")) == 1 and len(notes(boss, "sla_escalated")) == 1
     assert len(notes(ae, "sla_reminder")) == 2
+
+
+def test_a_policy_in_working_hours_counts_office_hours_only(people):
+    _, ae, _, leads = people
+    Policy.objects.filter(key="acceptance").update(working_days=False)
+    clocks_start([ClockStart("acceptance", leads[0].pk, ae.pk, MON_10)])
+    # 8 h on Monday, 9 h Tue–Fri (44 h), 4 h on Monday 7 December: 13:00 Shanghai.
+    assert Clock.objects.get().due_at == datetime(2026, 12, 7, 5, 0, tzinfo=UTC)
 
 
 def test_speed_to_lead_is_wall_clock_and_the_systems_wait_is_not_the_persons(people):
@@ -122,6 +130,7 @@ def test_an_inactive_policy_starts_no_clocks(people):
 
 def test_a_team_calendar_overrides_the_default(people):
     _, ae, _, leads = people
+    Policy.objects.filter(key="acceptance").update(working_days=False)  # counted in working hours
     calendar_save(
         name="Berlin", zone="Europe/Berlin", hours={"mon": [["09:00", "17:00"]]}, teams=[ae.team_id]
     )

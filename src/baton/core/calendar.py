@@ -11,7 +11,7 @@ due instant once (when a clock starts or resumes); nothing steps through time to
 """
 
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -57,6 +57,14 @@ class BusinessCalendar:
             if b > a:
                 out.append((a, b))
         return out
+
+
+def whole_days(cal: BusinessCalendar) -> BusinessCalendar:
+    """The same calendar counted in whole working days: every hour of a working day counts, none of a
+    weekend or holiday ("48 hours" = two working days; a Friday 17:00 handoff is due Tuesday 17:00)."""
+    day = ((time(0), time(0)),)
+    return replace(cal, hours={weekday: day for weekday, spans in cal.hours.items() if spans},
+                   name=f"{cal.name} (working days)")  # fmt: skip
 
 
 def _instant(day: date, at: time, tz: ZoneInfo) -> datetime:

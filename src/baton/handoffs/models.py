@@ -43,6 +43,17 @@ class Handoff(models.Model):
     reject_note = models.TextField(blank=True)
     nurture_until = models.DateField(null=True, blank=True)
     overdue_at = models.DateTimeField(null=True, blank=True)
+    # Regional flow: the handoff first goes to the regional director (``ae`` is then the director), who
+    # dispatches it to a rep; ``dispatcher`` keeps who did.
+    awaiting_dispatch = models.BooleanField(default=False)
+    dispatcher = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="handoffs_dispatched",
+    )
+    dispatched_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         indexes = [

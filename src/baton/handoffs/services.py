@@ -134,7 +134,6 @@ def handoff_create(lead: Lead, sdr, *, note: str = "", at: datetime | None = Non
                 "rules": [r.explanation for r in gate.rules],
             },
         )  # fmt: skip
-    settings = OrgSettings.get()
     with transaction.atomic():
         lead = Lead.objects.select_for_update().get(pk=lead.pk)
         if lead.status != LeadStatus.WORKING:
@@ -149,6 +148,7 @@ def handoff_create(lead: Lead, sdr, *, note: str = "", at: datetime | None = Non
                 code="no_eligible_ae",
                 details=decision.explanation,
             )
+        dispatch = decision.explanation.get("strategy") == "director_dispatch"
         lead = lead_transition(
             lead,
             LeadStatus.MQL,
@@ -160,6 +160,7 @@ def handoff_create(lead: Lead, sdr, *, note: str = "", at: datetime | None = Non
                 "ae": decision.explanation.get("chosen"),
                 "decision_id": decision.pk,
                 "gate": gate.explanation,
+                **({"dispatch": True} if dispatch else {}),
             },
         )
         try:
@@ -171,19 +172,115 @@ def handoff_create(lead: Lead, sdr, *, note: str = "", at: datetime | None = Non
                     ae_id=decision.chosen_id,
                     packet=_packet(lead, view, note),
                     created_at=at,
-                    due_at=sla.acceptance_due(at, settings.acceptance_sla_hours),
+                    due_at=at,  # set from the SLA clock below
+                    awaiting_dispatch=dispatch,
                 )
         except IntegrityError:
             raise Conflict("this lead already has a pending handoff", code="handoff_pending")
+        _clock_start(handoff, "director_dispatch" if dispatch else "acceptance", at)
         notification_send(
             handoff.ae_id,
-            "handoff_received",
-            {"sdr": sdr.label, "lead": str(lead), "due": handoff.due_at.strftime("%Y-%m-%d %H:%M UTC")},
+            "handoff_dispatch" if dispatch else "handoff_received",
+            {"sdr": sdr.label, "lead": str(lead), "due_at": handoff.due_at.isoformat()},
             link=f"/inbox/{handoff.pk}/",
             lead=lead,
             at=at,
         )
     return handoff
+
+
+def _clock_start(handoff: Handoff, policy: str, at: datetime) -> None:
+    """Start the handoff's SLA clock (business time on the receiver's team calendar) and keep its due
+    instant on the handoff; if the policy is switched off, the organisation's wall-clock hours apply."""
+    from baton.sla.services import ClockStart, clocks_start_due
+
+    due = clocks_start_due([ClockStart(policy, handoff.lead_id, handoff.ae_id, at, handoff_id=handoff.pk)])[0]
+    handoff.due_at = due or sla.acceptance_due(at, OrgSettings.get().acceptance_sla_hours)
+    Handoff.objects.filter(pk=handoff.pk).update(due_at=handoff.due_at)
+
+
+def handoff_dispatch(
+    handoff: Handoff, director, to_user, *, at: datetime | None = None, note: str = ""
+) -> Handoff:
+    """The regional director passes a handoff waiting for dispatch to a rep, whose acceptance clock starts."""
+    from baton.org.models import Role
+    from baton.routing.models import RoutingDecision
+    from baton.routing.services import person_skip_reason
+    from baton.sla.services import clocks_stop
+
+    at = at or clock.now()
+    with transaction.atomic():
+        h = _lock_pending(handoff, director)
+        if not h.awaiting_dispatch:
+            raise Conflict(
+                "this handoff is not waiting for a dispatch; accept or reject it", code="not_dispatch"
+            )
+        if to_user.pk == director.pk:
+            raise InvalidInput("dispatch goes to a rep, not back to yourself")
+        if to_user.has_role(Role.SALES_DIRECTOR, Role.SALES_VP) and not to_user.has_role(Role.AE):
+            raise InvalidInput(
+                f"{to_user.label} is a director: dispatching between directors would go round in circles; "
+                "choose an AE"
+            )
+        if not to_user.has_role(Role.AE):
+            raise InvalidInput(f"{to_user.label} is not an account executive")
+        reason = person_skip_reason("handoff", to_user, at)
+        if reason:
+            raise Conflict(f"{to_user.label} cannot receive handoffs now: {reason}", code="not_eligible")
+        RoutingDecision.objects.create(
+            lead=h.lead, kind=RoutingDecision.Kind.HANDOFF, pool=f"dispatch:{director.username}", chosen=to_user,
+            decided_at=at, rule="dispatch",
+            explanation={"strategy": "director_dispatch", "chosen": to_user.username, "candidates": [],
+                         "skipped": [], "why": f"dispatched by {director.label}" + (f": {note}" if note else "")},
+        )  # fmt: skip
+        h.ae, h.awaiting_dispatch, h.dispatcher, h.dispatched_at = to_user, False, director, at
+        h.save(update_fields=["ae", "awaiting_dispatch", "dispatcher", "dispatched_at"])
+        clocks_stop("dispatched", handoff_ids=[h.pk], at=at)
+        _clock_start(h, "acceptance", at)
+        LeadEvent.objects.create(
+            lead=h.lead, kind=LeadEvent.Kind.ROUTED, occurred_at=at, cycle=h.cycle, actor=director,
+            reason=f"dispatched to {to_user.label}", data={"handoff_id": h.pk, "to": to_user.username,
+                                                           "dispatcher": director.username},
+        )  # fmt: skip
+        params = {"sdr": h.sdr.label, "lead": str(h.lead), "due_at": h.due_at.isoformat()}
+        notification_send(to_user, "handoff_received", params, link=f"/inbox/{h.pk}/", lead=h.lead, at=at)
+        notification_send(h.sdr, "handoff_dispatched", {"director": director.label, "lead": str(h.lead),
+                                                         "ae": to_user.label}, link=f"/leads/{h.lead_id}/",
+                          lead=h.lead, at=at)  # fmt: skip
+    return h
+
+
+def handoffs_reroute(handoff_ids, *, at: datetime, why: str) -> int:
+    """Move pending handoffs whose receiver missed the SLA to another receiver by the routing policy
+    (never back to the one who missed). A handoff nobody else can take stays where it is."""
+    from baton.routing.services import route_handoff_away
+    from baton.sla.services import clocks_stop
+
+    moved = 0
+    for h in Handoff.objects.filter(pk__in=list(handoff_ids), status=Handoff.Status.PENDING).select_related(
+        "lead", "ae", "sdr"
+    ):
+        with transaction.atomic():
+            decision = route_handoff_away(h.lead, at=at, exclude={h.ae_id}, why=why)
+            if decision.chosen_id is None:
+                continue
+            previous = h.ae
+            dispatch = decision.explanation.get("strategy") == "director_dispatch"
+            clocks_stop("rerouted", handoff_ids=[h.pk], at=at)
+            h.ae_id, h.awaiting_dispatch, h.overdue_at = decision.chosen_id, dispatch, None
+            h.save(update_fields=["ae", "awaiting_dispatch", "overdue_at"])
+            _clock_start(h, "director_dispatch" if dispatch else "acceptance", at)
+            LeadEvent.objects.create(
+                lead=h.lead, kind=LeadEvent.Kind.ROUTED, occurred_at=at, cycle=h.cycle,
+                reason=f"re-routed from {previous.label}: {why}",
+                data={"handoff_id": h.pk, "from": previous.username, "to": decision.explanation.get("chosen"),
+                      "decision_id": decision.pk},
+            )  # fmt: skip
+            notification_send(decision.chosen_id, "handoff_dispatch" if dispatch else "handoff_received",
+                              {"sdr": h.sdr.label, "lead": str(h.lead), "due_at": h.due_at.isoformat()},
+                              link=f"/inbox/{h.pk}/", lead=h.lead, at=at)  # fmt: skip
+            moved += 1
+    return moved
 
 
 def _lock_pending(handoff: Handoff, actor) -> Handoff:
@@ -195,12 +292,22 @@ def _lock_pending(handoff: Handoff, actor) -> Handoff:
     return locked
 
 
+def _clocks_stop(event: str, h: Handoff, at: datetime) -> None:
+    from baton.sla.services import clocks_stop
+
+    clocks_stop(event, handoff_ids=[h.pk], at=at)
+
+
 def handoff_accept(handoff: Handoff, actor, *, at: datetime | None = None) -> Handoff:
     at = at or clock.now()
     with transaction.atomic():
         h = _lock_pending(handoff, actor)
+        if h.awaiting_dispatch:
+            raise Conflict("dispatch this handoff to a rep (or reject it); directors do not accept on a rep's behalf",
+                           code="awaiting_dispatch")  # fmt: skip
         h.status, h.decided_at, h.decided_by = Handoff.Status.ACCEPTED, at, actor
         h.save(update_fields=["status", "decided_at", "decided_by"])
+        _clocks_stop("handoff_accepted", h, at)
         lead_transition(
             h.lead,
             LeadStatus.SQL,
@@ -248,6 +355,7 @@ def handoff_reject(
         h.status, h.decided_at, h.decided_by = Handoff.Status.REJECTED, at, actor
         h.reject_reason, h.reject_note, h.nurture_until = reason_obj, note.strip(), nurture_until
         h.save()
+        _clocks_stop("handoff_rejected", h, at)
         lead_transition(
             h.lead,
             LeadStatus.NURTURING,
@@ -277,12 +385,16 @@ def handoff_reject(
 
 
 def handoffs_sweep(at: datetime) -> dict:
-    """Mark pending handoffs past their acceptance SLA as overdue (once), notify AE, their manager and SDR.
+    """Mark pending handoffs past their acceptance due instant as overdue (once) on the timeline, and
+    tell the SDR so they can follow up. The AE and their manager hear from the SLA engine's sweep (its
+    breach actions); when the acceptance policy is switched off, they hear from here.
 
     Bulk: one query finds the overdue set; a conditional update claims them, so a concurrent sweep
     cannot double-report.
     """
-    settings = OrgSettings.get()
+    from baton.sla.models import Policy
+
+    engine = Policy.objects.filter(key="acceptance", active=True).exists()
     overdue = list(
         Handoff.objects.filter(status=Handoff.Status.PENDING, overdue_at=None, due_at__lte=at)
         .select_related("lead", "ae", "sdr", "ae__manager")
@@ -303,18 +415,20 @@ def handoffs_sweep(at: datetime) -> dict:
             if h.pk not in claimed:
                 continue
             marked += 1
+            hours = round((h.due_at - h.created_at).total_seconds() / 3600)
+            what = "dispatched" if h.awaiting_dispatch else "accepted or rejected"
             events.append(
                 LeadEvent(
                     lead=h.lead,
                     kind=LeadEvent.Kind.HANDOFF_OVERDUE,
                     occurred_at=h.due_at,
                     cycle=h.cycle,
-                    reason=f"not accepted or rejected within {settings.acceptance_sla_hours} hours",
+                    reason=f"not {what} by {h.due_at.isoformat()} (the SLA's due time)",
                     data={"handoff_id": h.pk, "ae": h.ae.username, "detected_at": at.isoformat()},
                 )
             )
-            params = {"lead": str(h.lead), "ae": h.ae.label, "hours": settings.acceptance_sla_hours}
-            for user in {h.ae, h.sdr, h.ae.manager} - {None}:
+            params = {"lead": str(h.lead), "ae": h.ae.label, "hours": hours}
+            for user in {h.sdr} if engine else {h.ae, h.sdr, h.ae.manager} - {None}:
                 notes.append((user, params, h))
         rows_insert(LeadEvent, events)
         for user, params, h in notes:

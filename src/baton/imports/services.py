@@ -350,12 +350,23 @@ LEAD_COLUMNS = ("name", "email", "phone", "company", "title", "industry", "compa
                 "account_match", "seniority", "score_band", "score_version")  # fmt: skip
 
 
+def _routing_facts(clean: dict, sc, account) -> dict:
+    """What routing rules look at, for an imported row (tags come after routing on an import)."""
+    extra = clean.get("extra") or {}
+    return {**{k: clean.get(k) for k in ("source", "source_detail", "direction", "region", "city", "industry",
+                                         "company_size", "title", "seniority", "company", "website_domain")},
+            "score": sc.total, "fit_score": sc.fit, "engagement_score": sc.engagement, "grade": sc.grade,
+            "fit_grade": (sc.grade or "")[:1], "score_band": sc.band, "tags": [], "extra": extra,
+            "has_account": account is not None, "account_id": account.pk if account else None,
+            "product_line": extra.get("product_line", "")}  # fmt: skip
+
+
 def _insert_new(new: list[Item], counts: Counts, job: ImportJob, actor, now: datetime, assign: str) -> None:
     """New leads, written lean: the rows capture would write (account match, lead with its score and
     owner, score snapshot, routing decision), built as tuples instead of model objects, and one
     'imported' timeline entry that says what capture, scoring and routing decided."""
     from baton.leads.services import accounts_match
-    from baton.routing.services import INBOUND_POOL, inbound_sdrs, pool_pick
+    from baton.routing.services import routing_decide
     from baton.scoring.services import facts_from_values
 
     ats = [it.created_at or now for it in new]
@@ -375,16 +386,19 @@ def _insert_new(new: list[Item], counts: Counts, job: ImportJob, actor, now: dat
     owners: list[int | None] = [None] * len(new)
     decisions = {}
     if assign == "route" and inbound:
-        members = inbound_sdrs()
-        for i, decision in zip(inbound, pool_pick(INBOUND_POOL, members, [now] * len(inbound)), strict=True):
-            decisions[i] = decision
+        facts = [_routing_facts(cleaned[i], scores[i], accounts[i]) for i in inbound]
+        for i, routed in zip(inbound, routing_decide("lead", facts, [now] * len(inbound)), strict=True):
+            decisions[i] = decision = routed
             owners[i] = decision.chosen_user_id
             if decision.chosen_user_id is not None:
                 counts.assigned[decision.chosen_user_id] = counts.assigned.get(decision.chosen_user_id, 0) + 1
     actor_id = actor.pk if actor else None
-    routed_at = now  # routed, or decided to wait in the public pool: either way the sweep leaves them
+    # Routed, or decided to wait in the public pool: either way the sweep leaves them. A lead nobody could
+    # take stays unrouted: the sweep tries again.
+    unrouted = {i for i, d in decisions.items() if d.chosen_user_id is None and not d.queue}
     lead_rows = []
-    for c, a, at, sc, owner in zip(cleaned, accounts, ats, scores, owners, strict=True):
+    for i, (c, a, at, sc, owner) in enumerate(zip(cleaned, accounts, ats, scores, owners, strict=True)):
+        routed_at = None if i in unrouted else now
         lead_rows.append((
             c["name"], c.get("email", ""), c.get("phone", ""), c.get("company", ""), c.get("title", ""),
             c.get("industry", ""), c.get("company_size"), c.get("city", ""), c.get("region", ""),
@@ -417,9 +431,9 @@ def _insert_new(new: list[Item], counts: Counts, job: ImportJob, actor, now: dat
     order = sorted(decisions)
     decision_ids = rows_insert_values(
         RoutingDecision,
-        ("lead_id", "kind", "pool", "chosen_id", "explanation", "decided_at"),
-        [(lead_ids[i], RoutingDecision.Kind.LEAD, INBOUND_POOL, decisions[i].chosen_user_id,
-          decisions[i].explanation, now) for i in order],
+        ("lead_id", "kind", "pool", "chosen_id", "explanation", "decided_at", "policy_version", "rule"),
+        [(lead_ids[i], RoutingDecision.Kind.LEAD, decisions[i].pool, decisions[i].chosen_user_id,
+          decisions[i].explanation, now, decisions[i].version, decisions[i].rule) for i in order],
     )  # fmt: skip
     decision_of = dict(zip(order, decision_ids, strict=True))
     rows_insert_values(

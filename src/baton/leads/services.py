@@ -430,12 +430,18 @@ def leads_assign_from_routing(
     """Apply routing decisions: owners, routed times, timeline entries and the SDRs' notifications."""
     events, notes = [], []
     for lead, decision, at in zip(leads, decisions, ats, strict=True):
-        lead.routed_at = at
         why = decision.explanation.get("why", "")
         if decision.chosen_id is None:
-            events.append(LeadEvent(lead=lead, kind=LeadEvent.Kind.ROUTING_FAILED, occurred_at=at,
-                                    cycle=lead.cycle, reason=why, data={"decision_id": decision.pk}))  # fmt: skip
+            if decision.explanation.get("queue"):  # a rule sends it to the public pool on purpose
+                lead.routed_at = at
+                events.append(LeadEvent(lead=lead, kind=LeadEvent.Kind.ROUTED, occurred_at=at, cycle=lead.cycle,
+                                        reason=why, data={"decision_id": decision.pk, "to": None,
+                                                          "queue": decision.explanation["queue"]}))  # fmt: skip
+            else:  # nobody could take it: left unrouted, the sweep tries again and managers were told
+                events.append(LeadEvent(lead=lead, kind=LeadEvent.Kind.ROUTING_FAILED, occurred_at=at,
+                                        cycle=lead.cycle, reason=why, data={"decision_id": decision.pk}))  # fmt: skip
             continue
+        lead.routed_at = at
         lead.owner_id, lead.owned_since = decision.chosen_id, at
         events.append(
             LeadEvent(lead=lead, kind=LeadEvent.Kind.ROUTED, occurred_at=at, cycle=lead.cycle, reason=why,
@@ -453,7 +459,9 @@ def leads_assign_from_routing(
     from baton.sla.services import ClockStart, clocks_start
 
     clocks_start([
-        ClockStart("speed_to_lead", lead.pk, decision.chosen_id, lead.created_at, actionable_at=at)
+        ClockStart("director_dispatch" if decision.explanation.get("strategy") == "director_dispatch"
+                   else "speed_to_lead", lead.pk, decision.chosen_id, lead.created_at if not
+                   decision.explanation.get("strategy") == "director_dispatch" else at, actionable_at=at)
         for lead, decision, at in zip(leads, decisions, ats, strict=True)
         if decision.chosen_id is not None and lead.first_touch_at is None and lead.status == LeadStatus.NEW
         and lead.direction == Lead.Direction.INBOUND
@@ -776,9 +784,10 @@ def leads_route_pending(*, at: datetime | None = None, limit: int = 500) -> int:
     from baton.routing.services import route_leads
     from baton.scoring.services import leads_score
 
+    from baton.routing.services import unrouted_retry_due
+
     at = at or clock.now()
-    unrouted = Lead.objects.filter(routed_at=None, direction=Lead.Direction.INBOUND, merged_into=None)
-    leads = list(exclude_waiting(unrouted, at=at).order_by("pk")[:limit])
+    leads = list(exclude_waiting(unrouted_retry_due(at), at=at).order_by("pk")[:limit])
     if leads:
         with transaction.atomic():
             leads_score(leads, trigger="captured", ats=[at] * len(leads))

@@ -25,6 +25,12 @@ MESSAGES = {
     "handoff_rejected": _("%(ae)s rejected your handoff of %(lead)s: %(reason)s"),
     "handoff_overdue": _("Handoff of %(lead)s to %(ae)s is past its %(hours)s-hour acceptance SLA"),
     "routing_failed": _("No eligible rep for %(lead)s in pool %(pool)s: it waits in the pool"),
+    "routing_unrouted": _(
+        "%(count)s new lead(s) could not be routed: %(why)s. Baton tries again every 10 minutes; "
+        "see the unrouted leads"
+    ),
+    "handoff_dispatch": _("%(sdr)s handed off %(lead)s to your region: dispatch it to a rep by %(due)s"),
+    "handoff_dispatched": _("%(director)s dispatched %(lead)s to %(ae)s"),
     # The SLA engine's (sla.services). params: count (clocks in the notice), policy (its name), due_at (an
     # instant: the first due), since (the first breach), until (a penalty's end), why, who.
     "sla_reminder": _("SLA reminder: %(count)s due by %(due)s (%(policy)s)"),
@@ -39,13 +45,16 @@ MESSAGES = {
 
 # Groups of verbs, for the e-mail preferences. A verb in no group is in "other".
 GROUPS = {
-    "handoff_received": (_("Handoffs sent to me"), ("handoff_received",)),
-    "handoff_decisions": (_("Decisions on my handoffs"), ("handoff_accepted", "handoff_rejected")),
+    "handoff_received": (_("Handoffs sent to me"), ("handoff_received", "handoff_dispatch")),
+    "handoff_decisions": (
+        _("Decisions on my handoffs"),
+        ("handoff_accepted", "handoff_rejected", "handoff_dispatched"),
+    ),
     "sla": (
         _("SLA reminders, breaches and penalties"),
         ("sla_reminder", "sla_breached", "handoff_overdue", "sla_penalty", "sla_penalty_lifted"),
     ),
-    "escalations": (_("Escalations"), ("sla_escalated", "sla_penalty_report")),
+    "escalations": (_("Escalations"), ("sla_escalated", "sla_penalty_report", "routing_unrouted")),
     "leads": (
         _("Lead assignments, recycling and imports"),
         ("lead_assigned", "leads_recycled", "leads_imported", "targets_inbound_conflict", "routing_failed"),

@@ -117,6 +117,38 @@ class ApiToken(models.Model):
         return hashlib.sha256(secret.encode()).hexdigest()
 
 
+class Leave(models.Model):
+    """A rep away for a while (holiday, sick leave, training): routing skips them in [starts_at, ends_at)."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="leaves")
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField()
+    note = models.CharField(max_length=200, blank=True)
+    created_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        indexes = [models.Index(fields=["user", "ends_at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ends_at__gt=models.F("starts_at")), name="leave_ends_after_start"
+            )
+        ]
+
+
+class EligibleListEntry(models.Model):
+    """This month's list of reps who may receive MQLs, set by sales ops from attainment (spec §4.1).
+
+    A month with no entries has no list: everybody otherwise eligible receives MQLs."""
+
+    month = models.CharField(max_length=7, help_text="YYYY-MM in the organisation's time zone")
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="eligible_months")
+    added_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    added_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["month", "user"], name="uniq_eligible_month_user")]
+
+
 class OrgSettings(models.Model):
     """One row: organisation-wide settings."""
 

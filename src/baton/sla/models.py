@@ -55,6 +55,10 @@ class Policy(models.Model):
     stop_events = models.JSONField(default=list)
     target_seconds = models.PositiveIntegerField()
     business_time = models.BooleanField(default=True, help_text="counted in the team's working time")
+    working_days = models.BooleanField(
+        default=False,
+        help_text="business time counts whole working days (48 h = two working days), not working hours",
+    )
     reminders = models.JSONField(
         default=list, blank=True, help_text="fractions of the target, e.g. [0.5, 0.8]"
     )

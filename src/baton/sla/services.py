@@ -16,7 +16,7 @@ from django.db.models import Max, Q
 
 from baton import clock as baton_clock
 from baton.core import sla as core
-from baton.core.calendar import BusinessCalendar, calendar_from_config, public_holidays
+from baton.core.calendar import BusinessCalendar, calendar_from_config, public_holidays, whole_days
 from baton.core.errors import InvalidInput
 from baton.dbutil import rows_insert_values, rows_update, rows_where_in
 from baton.sla.models import Calendar, Clock, Penalty, Policy, TeamCalendar
@@ -113,6 +113,17 @@ class _Built(dict):
         return self
 
 
+def _basis(policy: Policy, cal: BusinessCalendar | None) -> BusinessCalendar | None:
+    """The calendar a policy counts on: working hours, or whole working days."""
+    return whole_days(cal) if cal is not None and policy.working_days else cal
+
+
+def team_calendars_built(team_ids: Iterable[int | None]) -> dict[int | None, BusinessCalendar | None]:
+    """Each team's business calendar, built (routing asks whether a rep is within working hours)."""
+    built = _Built()
+    return {team: built.of(cal) for team, cal in _team_calendars(team_ids).items()}
+
+
 # --- Starting and stopping clocks -------------------------------------------------------------------------
 
 
@@ -132,10 +143,15 @@ CLOCK_COLUMNS = ("policy_id", "lead_id", "handoff_id", "user_id", "calendar_id",
 
 def clocks_start(requests: Sequence[ClockStart]) -> int:
     """Start clocks (one insert per 500); a policy that is inactive starts none. Returns how many started."""
+    return sum(due is not None for due in clocks_start_due(requests))
+
+
+def clocks_start_due(requests: Sequence[ClockStart]) -> list[datetime | None]:
+    """Start clocks; each request's due instant (None: its policy is inactive, no clock)."""
     from baton.org.models import User
 
     if not requests:
-        return 0
+        return []
     policies = {p.key: p for p in Policy.objects.filter(key__in={r.policy for r in requests}, active=True)}
     # Teams and calendars only for business-time policies (speed to lead, on a capture, needs neither).
     on_calendar = [r for r in requests if r.policy in policies and policies[r.policy].business_time]
@@ -143,19 +159,23 @@ def clocks_start(requests: Sequence[ClockStart]) -> int:
     teams = dict(rows_where_in(User, "id", users, ("id", "team_id"))) if users else {}
     calendars = _team_calendars(teams.values()) if on_calendar else {}
     built = _Built()
-    rows = []
+    rows, dues = [], []
     for r in requests:
         policy = policies.get(r.policy)
         if policy is None:
+            dues.append(None)
             continue
         record = calendars.get(teams.get(r.user_id)) if policy.business_time else None
-        plan = core.clock_plan(built.of(record), r.started_at, policy.target_seconds, policy.reminders)
+        plan = core.clock_plan(
+            _basis(policy, built.of(record)), r.started_at, policy.target_seconds, policy.reminders
+        )
         rows.append((policy.pk, r.lead_id, r.handoff_id, r.user_id, record.pk if record else None,
                      Clock.State.RUNNING, r.started_at, r.actionable_at, plan.due_at,
                      plan.reminders[0] if plan.reminders else None,
                      [t.isoformat() for t in plan.reminders[1:]]))  # fmt: skip
+        dues.append(plan.due_at)
     rows_insert_values(Clock, CLOCK_COLUMNS, rows, returning=False)
-    return len(rows)
+    return dues
 
 
 def clocks_cancel(lead_ids: Iterable[int], *, at: datetime, reason: str) -> int:
@@ -186,7 +206,7 @@ def clocks_stop(event: str, *, lead_ids: Iterable[int] = (), handoff_ids: Iterab
     for c in clocks:
         stop = at_by_lead.get(c.lead_id, at)
         paused = c.paused_seconds
-        cal = calendars.get(c.calendar_id) if c.calendar_id else None
+        cal = _basis(c.policy, calendars.get(c.calendar_id)) if c.calendar_id else None
         if c.state == Clock.State.PAUSED and c.paused_at is not None:
             paused += core.elapsed(cal, c.paused_at, stop)
         out = core.clock_outcome(cal, started_at=c.started_at, stopped_at=max(stop, c.started_at),
@@ -353,3 +373,371 @@ def _breaches(at: datetime) -> int:
         for (user_id, verb), items in sorted(per_person.items())
     ])  # fmt: skip
     return len(rows)
+
+
+# --- Settings -------------------------------------------------------------------------------------------
+#
+# What Settings → SLA, /api/v1/sla/… and `baton sla …` change: policies, calendars and which team works
+# on which. Ops admins only (``actor=None`` is the command line, run by whoever runs the server). Each
+# change is checked as a whole before anything is written (every problem named in one InvalidInput) and
+# audit-logged in the same transaction. A running clock keeps the due instant it was given when it
+# started: changes apply to the clocks that start afterwards.
+
+MAX_TARGET_SECONDS = 30 * 24 * 3600  # a business-time target must be reachable within core.calendar.MAX_DAYS
+_UNSET = object()
+
+
+def _require_sla_admin(actor, what: str) -> None:
+    from baton.core.errors import NotAllowed
+
+    if actor is not None and not actor.is_admin:
+        raise NotAllowed(f"only ops admins may {what}")
+
+
+def _invalid(what: str, problems: list[str]) -> InvalidInput:
+    return InvalidInput(f"{what}: " + "; ".join(problems), details={"problems": problems})
+
+
+def policy_update(key: str, *, actor, target_seconds=_UNSET, business_time=_UNSET, working_days=_UNSET,
+                  reminders=_UNSET, breach_actions=_UNSET, active=_UNSET, start_event=_UNSET, stop_events=_UNSET,
+                  at: datetime | None = None) -> Policy:  # fmt: skip
+    """Change what is given of a policy (validated through ``policy_validate``). ``business_time``: the
+    target counts in the team's calendar (else wall-clock time); ``working_days``: in whole working days
+    rather than working hours. The built-in policies' start and stop events are wired to the relay's
+    events and cannot be changed."""
+    from baton.core.errors import NotFound
+    from baton.org.services import audit_record
+
+    _require_sla_admin(actor, "change SLA policies")
+    at = at or baton_clock.now()
+    with transaction.atomic():
+        policy = Policy.objects.select_for_update().filter(key=key).first()
+        if policy is None:
+            keys = ", ".join(Policy.objects.order_by("key").values_list("key", flat=True))
+            raise NotFound(f"there is no SLA policy {key!r} (the policies: {keys})")
+        problems: list[str] = []
+        new = {f: getattr(policy, f) for f in POLICY_FIELDS}
+        if target_seconds is not _UNSET:
+            if isinstance(target_seconds, bool) or not isinstance(target_seconds, int):
+                problems.append(f"the target is a whole number of seconds, not {target_seconds!r}")
+            elif target_seconds > MAX_TARGET_SECONDS:
+                problems.append(f"the target may be at most {MAX_TARGET_SECONDS // 86400} days "
+                                f"({MAX_TARGET_SECONDS} seconds)")  # fmt: skip
+            else:
+                new["target_seconds"] = target_seconds
+        for name, value in (
+            ("business_time", business_time),
+            ("working_days", working_days),
+            ("active", active),
+        ):
+            if value is _UNSET:
+                continue
+            if isinstance(value, bool):
+                new[name] = value
+            else:
+                problems.append(f"{name} must be true or false, not {value!r}")
+        if reminders is not _UNSET:
+            if not isinstance(reminders, list | tuple):
+                problems.append(
+                    f"reminders are a list of fractions of the target (e.g. [0.5, 0.8]), not {reminders!r}"
+                )
+            elif all(isinstance(r, int | float) and not isinstance(r, bool) for r in reminders):
+                new["reminders"] = sorted({float(r) for r in reminders})
+            else:
+                problems.append(
+                    f"reminders are fractions of the target between 0 and 1, not {list(reminders)}"
+                )
+        if breach_actions is not _UNSET:
+            if not isinstance(breach_actions, list | tuple) or not all(
+                isinstance(a, str) for a in breach_actions
+            ):
+                problems.append(
+                    f"breach actions are a list of names ({', '.join(ACTIONS)}), not {breach_actions!r}"
+                )
+            else:
+                new["breach_actions"] = list(dict.fromkeys(a.strip() for a in breach_actions))
+        events = {}
+        if start_event is not _UNSET:
+            if isinstance(start_event, str) and start_event.strip():
+                events["start_event"] = start_event.strip()
+            else:
+                problems.append("the start event is the name of an event")
+        if stop_events is not _UNSET:
+            if isinstance(stop_events, list | tuple) and all(
+                isinstance(e, str) and e.strip() for e in stop_events
+            ):
+                events["stop_events"] = list(dict.fromkeys(e.strip() for e in stop_events))
+            else:
+                problems.append("the stop events are a list of event names")
+        if key in Policy.Key.values and any(events[f] != getattr(policy, f) for f in events):
+            problems.append(f"the start and stop events of the built-in policy {key} are wired to the relay's "
+                            "events and cannot be changed")  # fmt: skip
+        else:
+            new.update(events)
+        try:
+            policy_validate(target_seconds=new["target_seconds"], reminders=new["reminders"],
+                            breach_actions=new["breach_actions"], stop_events=new["stop_events"])  # fmt: skip
+        except InvalidInput as exc:
+            problems += [p for p in exc.details.get("problems", [exc.message]) if p not in problems]
+        if problems:
+            raise _invalid(f"the SLA policy {key} is not valid", problems)
+        changes = {f: [getattr(policy, f), new[f]] for f in POLICY_FIELDS if getattr(policy, f) != new[f]}
+        if not changes:
+            return policy
+        for f in changes:
+            setattr(policy, f, new[f])
+        policy.save(update_fields=list(changes))
+        audit_record(actor, "sla.policy_update", "sla_policy", policy.key, {"changes": changes}, at=at)
+    return policy
+
+
+POLICY_FIELDS = ("target_seconds", "business_time", "working_days", "reminders", "breach_actions", "active",
+                 "start_event", "stop_events")  # fmt: skip
+CALENDAR_FIELDS = ("zone", "hours", "holiday_country", "holiday_subdivision", "extra_days_off",
+                   "extra_working_days", "is_default")  # fmt: skip
+
+
+def _calendar_name(name, problems: list[str]) -> str:
+    name = name.strip() if isinstance(name, str) else ""
+    if not name:
+        problems.append("a calendar needs a name")
+    elif len(name) > 120:
+        problems.append("a calendar name has at most 120 characters")
+    elif "/" in name:
+        problems.append("a calendar name cannot contain '/'")
+    return name
+
+
+def _hours_clean(hours, problems: list[str]) -> dict:
+    """The stored form of working hours: weekdays with at least one span, times as HH:MM. Order,
+    overlaps and whether there is any working time at all are for calendar_from_config."""
+    from baton.sla.hours import _time
+
+    if not isinstance(hours, dict):
+        problems.append(
+            'hours map weekdays to lists of [start, end] spans, e.g. {"mon": [["09:00", "18:00"]]}'
+        )
+        return {}
+    out = {}
+    for day, spans in hours.items():
+        day = str(day).strip().lower()
+        if not isinstance(spans, list | tuple):
+            problems.append(f"{day}: a list of [start, end] spans, not {spans!r}")
+            continue
+        clean = []
+        for span in spans:
+            if not (
+                isinstance(span, list | tuple) and len(span) == 2 and all(isinstance(t, str) for t in span)
+            ):
+                problems.append(f"{day}: {span!r} is not a [start, end] pair of HH:MM times")
+                continue
+            try:
+                clean.append([_time(span[0], day), _time(span[1], day)])
+            except InvalidInput as exc:
+                problems.append(exc.message)
+        if clean:
+            out[day] = sorted(clean)
+    return out
+
+
+def _dates_clean(values, what: str, problems: list[str]) -> list[str]:
+    from datetime import date
+
+    if isinstance(values, str) or not isinstance(values, list | tuple | set | frozenset):
+        problems.append(f"{what} are a list of dates (YYYY-MM-DD)")
+        return []
+    out = set()
+    for v in values:
+        try:
+            out.add(v if isinstance(v, date) else date.fromisoformat(str(v).strip()))
+        except ValueError:
+            problems.append(f"{what}: {v!r} is not a date (YYYY-MM-DD)")
+    return [d.isoformat() for d in sorted(out)]
+
+
+def _holidays_check(country: str, subdivision: str, problems: list[str]) -> None:
+    import holidays as holidays_lib
+
+    if not country:
+        if subdivision:
+            problems.append("a holiday subdivision needs a holiday country")
+        return
+    supported = holidays_lib.list_supported_countries()
+    if country not in supported:
+        problems.append(f"no public holiday list for country {country!r} (use an ISO 3166 code such as CN, "
+                        "HK, SG, JP or US, or none)")  # fmt: skip
+        return
+    if subdivision:
+        try:
+            holidays_lib.country_holidays(country, subdiv=subdivision, years=[baton_clock.now().year])
+        except (NotImplementedError, ValueError):
+            known = ", ".join(supported[country][:20]) or "none"
+            problems.append(f"{country} has no subdivision {subdivision!r} (its subdivisions: {known})")
+
+
+def _calendar_config(cal: Calendar) -> dict:
+    return {f: getattr(cal, f) for f in CALENDAR_FIELDS}
+
+
+def calendar_put(name: str, *, actor, zone: str, hours: dict, holiday_country: str = "",
+                 holiday_subdivision: str = "", extra_days_off=(), extra_working_days=(),
+                 is_default: bool = False, teams=(), at: datetime | None = None) -> tuple[Calendar, bool]:  # fmt: skip
+    """Create or replace the calendar called ``name`` (and assign it to ``teams``), checked as a whole:
+    zone, weekday spans (HH:MM, not overlapping, some working time), the holiday country and subdivision,
+    the extra dates. The default calendar stays the default until another is made the default. Returns
+    the calendar and whether it was created. Audit-logged."""
+    from baton.org.models import Team
+    from baton.org.services import audit_record
+
+    _require_sla_admin(actor, "change business calendars")
+    problems: list[str] = []
+    name = _calendar_name(name, problems)
+    zone = zone.strip() if isinstance(zone, str) else ""
+    hours = _hours_clean(hours, problems)
+    country = holiday_country.strip().upper() if isinstance(holiday_country, str) else ""
+    subdivision = holiday_subdivision.strip() if isinstance(holiday_subdivision, str) else ""
+    _holidays_check(country, subdivision, problems)
+    days_off = _dates_clean(extra_days_off, "extra days off", problems)
+    working = _dates_clean(extra_working_days, "extra working days", problems)
+    both = sorted(set(days_off) & set(working))
+    if both:
+        problems.append(f"{', '.join(both)}: both an extra day off and an extra working day")
+    if not isinstance(is_default, bool):
+        problems.append("default must be true or false")
+    team_ids = list(dict.fromkeys(teams))
+    missing = sorted(set(team_ids) - set(Team.objects.filter(pk__in=team_ids).values_list("pk", flat=True)))
+    if missing:
+        problems.append(f"no team {', '.join(map(str, missing))}")
+    try:
+        calendar_from_config({"zone": zone, "hours": hours}, name=name)
+    except InvalidInput as exc:
+        problems += exc.details.get("problems", [exc.message])
+    at = at or baton_clock.now()
+    with transaction.atomic():
+        current = Calendar.objects.select_for_update().filter(name=name).first() if name else None
+        if current is not None and current.is_default and is_default is False:
+            problems.append(f"{name} is the default calendar (teams without their own work on it): make another "
+                            "calendar the default instead")  # fmt: skip
+        if problems:
+            raise _invalid(f"the calendar {name or '(no name)'} is not valid", problems)
+        before = _calendar_config(current) if current else None
+        cal = calendar_save(name=name, zone=zone, hours=hours, holiday_country=country,
+                            holiday_subdivision=subdivision, extra_days_off=days_off, extra_working_days=working,
+                            is_default=is_default, teams=team_ids)  # fmt: skip
+        after = _calendar_config(cal)
+        changes = (
+            {f: [before[f], after[f]] for f in CALENDAR_FIELDS if before[f] != after[f]} if before else after
+        )
+        audit_record(actor, "sla.calendar_update" if before else "sla.calendar_create", "sla_calendar", cal.pk,
+                     {"name": cal.name, "changes": changes, "teams": team_ids}, at=at)  # fmt: skip
+    return cal, before is None
+
+
+def calendar_delete(name: str, actor, *, at: datetime | None = None) -> None:
+    """Delete a calendar nobody uses: not the default, no team on it, no open clock counted in it."""
+    from django.db.models import ProtectedError
+
+    from baton.core.errors import NotFound
+    from baton.org.services import audit_record
+
+    _require_sla_admin(actor, "delete business calendars")
+    with transaction.atomic():
+        cal = Calendar.objects.select_for_update().filter(name=name).first()
+        if cal is None:
+            raise NotFound(f"there is no calendar {name!r}")
+        problems = []
+        if cal.is_default:
+            problems.append(f"{cal.name} is the default calendar: make another calendar the default first")
+        teams = sorted(TeamCalendar.objects.filter(calendar=cal).values_list("team__name", flat=True))
+        if teams:
+            problems.append(f"teams work on it: {', '.join(teams)} (assign them another calendar first)")
+        open_clocks = Clock.objects.filter(
+            calendar=cal, state__in=[Clock.State.RUNNING, Clock.State.PAUSED]
+        ).count()
+        if open_clocks:
+            problems.append(f"{open_clocks} open SLA clock(s) count business time in it")
+        if problems:
+            raise _invalid(f"the calendar {cal.name} is in use and cannot be deleted", problems)
+        pk = cal.pk
+        try:
+            cal.delete()
+        except ProtectedError:
+            raise InvalidInput(f"the calendar {cal.name} is in use and cannot be deleted")
+        audit_record(
+            actor, "sla.calendar_delete", "sla_calendar", pk, {"name": name}, at=at or baton_clock.now()
+        )
+
+
+def calendar_assign(
+    team_id: int, calendar_name: str | None, actor, *, at: datetime | None = None
+) -> Calendar | None:
+    """Make a team work on a calendar; ``None``: on the default one (its own assignment removed).
+    Returns the team's own calendar (None: the default)."""
+    from baton.core.errors import NotFound
+    from baton.org.models import Team
+    from baton.org.services import audit_record
+
+    _require_sla_admin(actor, "assign business calendars")
+    team = Team.objects.filter(pk=team_id).first()
+    if team is None:
+        raise NotFound(f"there is no team {team_id}")
+    cal = None
+    if calendar_name is not None:
+        if not isinstance(calendar_name, str) or not calendar_name.strip():
+            raise InvalidInput("give the name of a calendar, or none for the default calendar")
+        cal = Calendar.objects.filter(name=calendar_name.strip()).first()
+        if cal is None:
+            names = ", ".join(Calendar.objects.order_by("name").values_list("name", flat=True))
+            raise InvalidInput(f"there is no calendar {calendar_name!r} (the calendars: {names})")
+    with transaction.atomic():
+        link = TeamCalendar.objects.select_for_update().filter(team=team).select_related("calendar").first()
+        before = link.calendar.name if link else None
+        if cal is None:
+            TeamCalendar.objects.filter(team=team).delete()
+        else:
+            TeamCalendar.objects.update_or_create(team=team, defaults={"calendar": cal})
+        if before != (cal.name if cal else None):
+            audit_record(actor, "sla.calendar_assign", "team", team.pk,
+                         {"team": team.name, "calendar": [before, cal.name if cal else None]},
+                         at=at or baton_clock.now())  # fmt: skip
+    return cal
+
+
+def calendar_preview(cal: Calendar | BusinessCalendar, start: datetime, seconds: float) -> datetime:
+    """When ``seconds`` of the calendar's business time have passed since ``start`` (a naive start is
+    read in the calendar's zone), in the calendar's zone: "48 business hours from now → due …"."""
+    from math import isfinite
+    from zoneinfo import ZoneInfo
+
+    from baton.core.calendar import add
+
+    if (
+        isinstance(seconds, bool)
+        or not isinstance(seconds, int | float)
+        or not isfinite(seconds)
+        or seconds < 0
+    ):
+        raise InvalidInput(f"business time to add is a number of seconds of 0 or more, not {seconds!r}")
+    if seconds > MAX_TARGET_SECONDS:
+        raise InvalidInput(f"a preview goes up to {MAX_TARGET_SECONDS // 3600} business hours")
+    if not isinstance(start, datetime):
+        raise InvalidInput(f"the start is an instant (ISO 8601), not {start!r}")
+    built = cal if isinstance(cal, BusinessCalendar) else calendar_build(cal)
+    tz = ZoneInfo(built.zone)
+    if start.tzinfo is None:
+        start = start.replace(tzinfo=tz)
+    return add(built, start, seconds).astimezone(tz)
+
+
+def policy_due(policy: Policy, cal: Calendar | None, start: datetime) -> datetime:
+    """When a clock of ``policy`` starting at ``start`` is due on the calendar ``cal`` (working hours, or
+    whole working days for a working-days policy); wall-clock time for a policy that does not count
+    business time, or without a calendar."""
+    from datetime import timedelta
+
+    from baton.core.calendar import whole_days
+
+    if not policy.business_time or cal is None:
+        return start + timedelta(seconds=policy.target_seconds)
+    built = calendar_build(cal)
+    return calendar_preview(whole_days(built) if policy.working_days else built, start, policy.target_seconds)
