@@ -32,7 +32,24 @@ class HandoffOut(Schema):
     reject_reason: str | None
     reject_note: str
     nurture_until: date | None
+    awaiting_dispatch: bool
+    dispatcher: dict | None
+    dispatched_at: datetime | None
     packet: dict
+
+
+class DispatchIn(Schema):
+    to: str = Field(..., description="the username of the AE who receives it")
+    note: str = Field("", max_length=2000)
+
+    model_config = {"extra": "forbid"}
+
+
+class CandidateOut(Schema):
+    user: dict
+    eligible: bool
+    reason: str
+    pending_handoffs: int
 
 
 class RejectIn(Schema):
@@ -68,6 +85,9 @@ def handoff_out(h: Handoff) -> dict:
         "reject_reason": h.reject_reason.code if h.reject_reason else None,
         "reject_note": h.reject_note,
         "nurture_until": h.nurture_until,
+        "awaiting_dispatch": h.awaiting_dispatch,
+        "dispatcher": user_ref(h.dispatcher) if h.dispatcher_id else None,
+        "dispatched_at": h.dispatched_at,
         "packet": h.packet,
     }
 
@@ -113,6 +133,37 @@ def reject(request, handoff_id: int, payload: RejectIn):
         reason=payload.reason,
         note=payload.note,
         nurture_until=payload.nurture_until,
+    )
+    return handoff_out(selectors.handoff_get(request.auth, h.pk))
+
+
+@router.get(
+    "/{handoff_id}/dispatch",
+    response=list[CandidateOut],
+    summary="Regional flow: the AEs a director may choose",
+)
+def dispatch_options(request, handoff_id: int):
+    from baton import clock
+
+    h = selectors.handoff_get(request.auth, handoff_id)
+    return [
+        {"user": user_ref(u), "eligible": not reason, "reason": reason, "pending_handoffs": load}
+        for u, reason, load in selectors.dispatch_candidates(h, clock.now())
+    ]
+
+
+@router.post(
+    "/{handoff_id}/dispatch", response=HandoffOut, summary="Regional flow: the director dispatches to an AE"
+)
+def dispatch(request, handoff_id: int, payload: DispatchIn):
+    from baton.core.errors import InvalidInput
+    from baton.org.models import User
+
+    to = User.objects.filter(username=payload.to, is_active=True).first()
+    if to is None:
+        raise InvalidInput(f"no active user {payload.to!r}", details={"fields": {"to": "unknown"}})
+    h = services.handoff_dispatch(
+        selectors.handoff_get(request.auth, handoff_id), request.auth, to, note=payload.note
     )
     return handoff_out(selectors.handoff_get(request.auth, h.pk))
 

@@ -11,6 +11,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from baton import clock
 from baton.core.errors import DomainError
 from baton.handoffs import selectors, services
 from baton.handoffs.models import Handoff
@@ -18,6 +19,7 @@ from baton.leads.selectors import lead_get
 from baton.leads.views import lead_response
 from baton.org.models import OrgSettings
 from baton.pipeline.selectors import opportunity_of_handoff
+from baton.sla.selectors import sla_panel
 from baton.web.forms import HandoffForm, OpportunityForm, RejectForm
 from baton.web.labels import CRITERIA
 from baton.web.shortcuts import get_or_404, is_ae, is_htmx, redirect_after_post, render_partial, role_required
@@ -65,7 +67,8 @@ def _inbox_context(request: HttpRequest) -> dict:
 @require_GET
 @role_required(is_ae)
 def inbox(request: HttpRequest) -> HttpResponse:
-    return render(request, "handoffs/inbox.html", {"active": "inbox", **_inbox_context(request)})
+    return render(request, "handoffs/inbox.html",
+                  {"active": "inbox", **_inbox_context(request), "sla_panel": sla_panel(request.user)})  # fmt: skip
 
 
 @require_GET
@@ -146,7 +149,13 @@ def handoff_context(request: HttpRequest, handoff: Handoff, *, forms: dict | Non
             {**r, "title": titles.get(r.get("framework"), r.get("name", ""))} for r in gate_rules
         ],
         "packet_touches": touches,
-        "can_decide": pending and is_receiver,
+        "can_decide": pending and is_receiver and not handoff.awaiting_dispatch,
+        "can_dispatch": pending and is_receiver and handoff.awaiting_dispatch,
+        "dispatch_options": (
+            selectors.dispatch_candidates(handoff, clock.now())
+            if pending and is_receiver and handoff.awaiting_dispatch
+            else []
+        ),
         "opportunity": opportunity,
         "can_create_opportunity": (
             handoff.status == Handoff.Status.ACCEPTED
@@ -224,3 +233,25 @@ def reject(request: HttpRequest, handoff_id: int) -> HttpResponse:
     if is_htmx(request):
         return handoff_response(request, handoff_id)
     return redirect_after_post(request, reverse("web:inbox"))
+
+
+@require_POST
+@login_required
+def dispatch(request: HttpRequest, handoff_id: int) -> HttpResponse:
+    """Regional flow: the director passes the handoff to an AE."""
+    from baton.org.models import User
+
+    handoff = get_or_404(selectors.handoff_get, request.user, handoff_id)
+    to = User.objects.filter(pk=request.POST.get("to") or 0, is_active=True).first()
+    if to is None:
+        return handoff_response(request, handoff_id, form_key="dispatch", status=422,
+                                error=_("Choose the AE who receives it."), **DECISION_CARD)  # fmt: skip
+    try:
+        services.handoff_dispatch(handoff, request.user, to, note=request.POST.get("note", "")[:2000])
+    except DomainError as exc:
+        return handoff_response(request, handoff_id, form_key="dispatch", status=exc.status, error=exc.message,
+                                **DECISION_CARD)  # fmt: skip
+    messages.success(
+        request, _("Dispatched to %(ae)s; their acceptance clock has started.") % {"ae": to.label}
+    )
+    return handoff_response(request, handoff_id)

@@ -458,16 +458,62 @@ def leads_assign_from_routing(
     # Speed to lead: from capture to the first touch; the wait before this assignment is the system's.
     from baton.sla.services import ClockStart, clocks_start
 
+    def clock(lead: Lead, decision, at: datetime) -> ClockStart:
+        if decision.explanation.get("strategy") == "director_dispatch":  # the director's own clock
+            return ClockStart("director_dispatch", lead.pk, decision.chosen_id, at, actionable_at=at)
+        return ClockStart("speed_to_lead", lead.pk, decision.chosen_id, lead.created_at, actionable_at=at)
+
     clocks_start([
-        ClockStart("director_dispatch" if decision.explanation.get("strategy") == "director_dispatch"
-                   else "speed_to_lead", lead.pk, decision.chosen_id, lead.created_at if not
-                   decision.explanation.get("strategy") == "director_dispatch" else at, actionable_at=at)
+        clock(lead, decision, at)
         for lead, decision, at in zip(leads, decisions, ats, strict=True)
         if decision.chosen_id is not None and lead.first_touch_at is None and lead.status == LeadStatus.NEW
         and lead.direction == Lead.Direction.INBOUND
     ])  # fmt: skip
     if notify:
         notifications_send(notes)
+
+
+def leads_reroute(lead_ids, *, at: datetime, why: str) -> int:
+    """Move untouched leads whose SDR missed speed to lead to another SDR by the routing policy (never
+    back to the one who missed). The old clock stops as missed; the new owner's clock starts now, and the
+    wait so far is the system's. A lead nobody else can take stays with its owner."""
+    from baton.routing.models import RoutingDecision
+    from baton.routing.services import _record, lead_facts, policy_active, routing_decide
+    from baton.sla.services import ClockStart, clocks_start, clocks_stop
+
+    leads = list(Lead.objects.filter(pk__in=list(lead_ids), first_touch_at=None, status=LeadStatus.NEW,
+                                     merged_into=None).exclude(owner=None).order_by("pk"))  # fmt: skip
+    if not leads:
+        return 0
+    with transaction.atomic():
+        active = policy_active("lead")
+        routed = routing_decide("lead", lead_facts(leads, active.policy), [at] * len(leads), policy=active,
+                                exclude=[{lead.owner_id} for lead in leads])  # fmt: skip
+        moving = [(lead, r) for lead, r in zip(leads, routed, strict=True) if r.chosen_id is not None]
+        if not moving:
+            return 0
+        for _, r in moving:
+            r.explanation["rerouted"] = why
+        records = _record(RoutingDecision.Kind.LEAD, [lead for lead, _ in moving], [r for _, r in moving],
+                          [at] * len(moving))  # fmt: skip
+        clocks_stop("rerouted", lead_ids=[lead.pk for lead, _ in moving], at=at)
+        events, notes = [], []
+        for (lead, r), record in zip(moving, records, strict=True):
+            previous = lead.owner_id
+            lead.owner_id, lead.owned_since = r.chosen_id, at
+            events.append(LeadEvent(lead=lead, kind=LeadEvent.Kind.ROUTED, occurred_at=at, cycle=lead.cycle,
+                                    reason=f"re-routed: {why}; {r.explanation.get('why', '')}",
+                                    data={"decision_id": record.pk, "to": r.explanation.get("chosen"),
+                                          "from_user_id": previous, "pool": r.pool}))  # fmt: skip
+            notes.append(NotificationRequest(r.chosen_id, "lead_assigned",
+                                             {"lead": str(lead), "source": str(SOURCE_LABELS[lead.source])},
+                                             link=f"/leads/{lead.pk}/", lead=lead, at=at))  # fmt: skip
+        rows_update(Lead, [lead for lead, _ in moving], ["owner", "owned_since"])
+        rows_insert(LeadEvent, events)
+        clocks_start([ClockStart("speed_to_lead", lead.pk, r.chosen_id, lead.created_at, actionable_at=at)
+                      for lead, r in moving])  # fmt: skip
+        notifications_send(notes)
+    return len(moving)
 
 
 def lead_assign_from_routing(lead: Lead, decision, *, at: datetime) -> None:
@@ -781,10 +827,8 @@ def lead_disqualify(lead: Lead, user, reason: str, *, at: datetime | None = None
 def leads_route_pending(*, at: datetime | None = None, limit: int = 500) -> int:
     """Score and route captured leads whose routing never ran (e.g. a crash after the durable insert)."""
     from baton.enrichment.selectors import exclude_waiting
-    from baton.routing.services import route_leads
+    from baton.routing.services import route_leads, unrouted_retry_due
     from baton.scoring.services import leads_score
-
-    from baton.routing.services import unrouted_retry_due
 
     at = at or clock.now()
     leads = list(exclude_waiting(unrouted_retry_due(at), at=at).order_by("pk")[:limit])

@@ -21,8 +21,9 @@ from baton.core.errors import InvalidInput
 from baton.dbutil import rows_insert_values, rows_update, rows_where_in
 from baton.sla.models import Calendar, Clock, Penalty, Policy, TeamCalendar
 
-# What a breach can do. Re-routing and director escalation come with routing policies.
-ACTIONS = ("notify", "escalate_manager", "strike")
+# What a breach can do: tell the person, escalate to their manager or to the director above, move the
+# item to someone else by the routing policy, count a strike towards the acceptance penalty.
+ACTIONS = ("notify", "escalate_manager", "escalate_director", "reroute", "strike")
 
 
 def policy_validate(*, target_seconds: int, reminders: Sequence[float], breach_actions: Sequence[str],
@@ -222,7 +223,8 @@ def clocks_stop(event: str, *, lead_ids: Iterable[int] = (), handoff_ids: Iterab
         rows_update(
             Clock, clocks, ["state", "stopped_at", "stop_event", "remind_at", "paused_seconds", "outcome"]
         )
-        _penalties_apply([c for c in clocks if c.policy.key == "acceptance" and c.user_id], at)
+        _penalties_apply([c for c in clocks if c.policy.key == "acceptance" and c.user_id
+                          and "strike" in c.policy.breach_actions], at)  # fmt: skip
     return clocks
 
 
@@ -238,17 +240,22 @@ def _penalties_apply(stopped: Sequence[Clock], at: datetime) -> list[int]:
     last_penalty = dict(Penalty.objects.filter(user_id__in=users).values("user_id")
                         .annotate(latest=Max("started_at")).values_list("user_id", "latest"))  # fmt: skip
     history: dict[int, list[tuple[int, bool]]] = defaultdict(list)
-    # Each person's acceptance outcomes since their last penalty began (or all), oldest first.
-    for pk, user_id, outcome, stopped_at in (
-        Clock.objects.filter(
-            user_id__in=users, policy__key="acceptance", state__in=[Clock.State.MET, Clock.State.MISSED]
-        )
-        .order_by("stopped_at", "pk")
-        .values_list("pk", "user_id", "outcome", "stopped_at")
-    ):
+    # Each person's acceptance outcomes since their last penalty began (or all), oldest first. A miss
+    # happened at its due instant (whether the sweep found it running or it stopped late), a success
+    # when it stopped; a clock breached while running is a miss already.
+    decided = []
+    for pk, user_id, state, outcome, stopped_at, due_at in Clock.objects.filter(
+        Q(state__in=[Clock.State.MET, Clock.State.MISSED]) | Q(state=Clock.State.RUNNING, breached_at__isnull=False),
+        user_id__in=users, policy__key="acceptance",
+    ).values_list("pk", "user_id", "state", "outcome", "stopped_at", "due_at"):  # fmt: skip
+        if state == Clock.State.RUNNING or outcome.get("counts_against", False):
+            decided.append((due_at, pk, user_id, False))
+        else:
+            decided.append((stopped_at, pk, user_id, True))
+    for instant, pk, user_id, ok in sorted(decided):
         since = last_penalty.get(user_id)
-        if since is None or stopped_at > since:
-            history[user_id].append((pk, not outcome.get("counts_against", False)))
+        if since is None or instant > since:
+            history[user_id].append((pk, ok))
     suspended, penalties, notes = [], [], []
     for user_id in sorted(users):
         person = people[user_id]
@@ -354,25 +361,57 @@ def _breaches(at: datetime) -> int:
 
     # Breached at its due instant, whenever the sweep notices: the record says when it really happened.
     rows = _claim("breached_at = due_at", "breached_at IS NULL AND due_at <= %s", at,
-                  ("id", "user_id", "lead_id", "policy", "due_at"))  # fmt: skip
+                  ("id", "user_id", "lead_id", "policy", "due_at", "handoff_id"))  # fmt: skip
     if not rows:
         return 0
     policies = {p.pk: p for p in Policy.objects.filter(pk__in={row[3] for row in rows})}
     managers = dict(rows_where_in(User, "id", {row[1] for row in rows if row[1]}, ("id", "manager_id")))
+    above = dict(rows_where_in(User, "id", set(managers.values()) - {None}, ("id", "manager_id")))
     per_person: dict[tuple[int, str], list] = defaultdict(list)
-    for _, user_id, lead_id, policy_id, due_at in rows:
+    strikes, reroute_handoffs, reroute_leads = [], [], []
+    for pk, user_id, lead_id, policy_id, due_at, handoff_id in rows:
         policy = policies[policy_id]
-        if user_id and "notify" in policy.breach_actions:
+        actions = policy.breach_actions
+        if user_id and "notify" in actions:
             per_person[(user_id, "sla_breached")].append((lead_id, policy.name, due_at))
-        if user_id and managers.get(user_id) and "escalate_manager" in policy.breach_actions:
-            per_person[(managers[user_id], "sla_escalated")].append((lead_id, policy.name, due_at))
+        manager = managers.get(user_id)
+        if user_id and manager and "escalate_manager" in actions:
+            per_person[(manager, "sla_escalated")].append((lead_id, policy.name, due_at))
+        director = above.get(manager) or manager
+        if (
+            user_id
+            and director
+            and "escalate_director" in actions
+            and director != (manager if "escalate_manager" in actions else None)
+        ):
+            per_person[(director, "sla_escalated")].append((lead_id, policy.name, due_at))
+        if user_id and "strike" in actions and policy.key == Policy.Key.ACCEPTANCE:
+            strikes.append(_Strike(pk, user_id))
+        if "reroute" in actions:
+            (reroute_handoffs if handoff_id else reroute_leads).append(handoff_id or lead_id)
     notifications_send([
         NotificationRequest(user_id, verb, {"count": len(items), "policy": items[0][1],
                             "since": min(i[2] for i in items).isoformat()},
                             link=f"/leads/{items[0][0]}/" if len(items) == 1 else "/queue/", at=at)
         for (user_id, verb), items in sorted(per_person.items())
     ])  # fmt: skip
+    if strikes:  # a breach counts as a miss now: the person need not decide late for it to count
+        _penalties_apply(strikes, at)
+    if reroute_handoffs:
+        from baton.handoffs.services import handoffs_reroute
+
+        handoffs_reroute(reroute_handoffs, at=at, why="the SLA was breached")
+    if reroute_leads:
+        from baton.leads.services import leads_reroute
+
+        leads_reroute(reroute_leads, at=at, why="the speed-to-lead SLA was breached")
     return len(rows)
+
+
+@dataclass(frozen=True)
+class _Strike:
+    pk: int
+    user_id: int
 
 
 # --- Settings -------------------------------------------------------------------------------------------

@@ -11,7 +11,9 @@ from baton.leads import views as leads
 from baton.notifications import views as notifications
 from baton.pipeline import views as pipeline
 from baton.qualification import views as qualification
+from baton.routing import views as routing
 from baton.scoring import views as scoring
+from baton.sla import views as sla
 from baton.tags import views as tags
 from baton.web import views
 
@@ -63,6 +65,7 @@ urlpatterns = [
     path("inbox/<int:handoff_id>/", handoffs.handoff_detail, name="handoff"),
     path("inbox/<int:handoff_id>/accept/", handoffs.accept, name="handoff_accept"),
     path("inbox/<int:handoff_id>/reject/", handoffs.reject, name="handoff_reject"),
+    path("inbox/<int:handoff_id>/dispatch/", handoffs.dispatch, name="handoff_dispatch"),
     path("inbox/<int:handoff_id>/opportunity/", pipeline.opportunity_new, name="opportunity_create"),
     path("pipeline/", pipeline.board_view, name="pipeline"),
     path("pipeline/<int:opp_id>/", pipeline.opportunity_detail, name="opportunity"),
@@ -123,6 +126,25 @@ urlpatterns = [
         scoring.predictive_retire,
         name="predictive_retire",
     ),
+    # Sales ops (and managers, to read): SLA policies, business calendars, team calendars
+    path("settings/sla/", sla.settings_page, name="sla_settings"),
+    path("settings/sla/policies/<slug:key>/", sla.policy_save, name="sla_policy"),
+    path("settings/sla/calendars/new/", sla.calendar_new, name="sla_calendar_new"),
+    path("settings/sla/calendars/<int:pk>/", sla.calendar_edit, name="sla_calendar"),
+    path("settings/sla/calendars/<int:pk>/delete/", sla.calendar_delete, name="sla_calendar_delete"),
+    path("settings/sla/holidays/", sla.holidays, name="sla_holidays"),
+    path("settings/sla/teams/<int:team_id>/", sla.team_save, name="sla_team"),
+    path("settings/sla/preview/", sla.preview, name="sla_preview"),
+    # Sales ops (managers read and replay): routing policies, the eligible list, leave, territories
+    path("settings/routing/", routing.settings_page, name="routing_settings"),
+    path("settings/routing/eligible/", routing.eligible_page, name="routing_eligible"),
+    path("settings/routing/leaves/", routing.leave_new, name="routing_leave_create"),
+    path("settings/routing/territories/", routing.territories_page, name="routing_territories"),
+    path("settings/routing/<slug:kind>/draft/", routing.draft_save, name="routing_draft_save"),
+    path("settings/routing/<slug:kind>/replay/", routing.replay, name="routing_replay"),
+    path("settings/routing/<slug:kind>/<int:version>/activate/", routing.activate, name="routing_activate"),
+    # SDR director and sales ops: leads routing could not place
+    path("routing/unrouted/", routing.unrouted, name="routing_unrouted"),
     # Sales ops: webhooks
     path("settings/webhooks/", notifications.webhooks_page, name="webhooks"),
     path("settings/webhooks/new/", notifications.webhook_new, name="webhook_create"),

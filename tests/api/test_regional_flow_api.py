@@ -1,0 +1,153 @@
+"""The regional flow (SDR → regional director → dispatch to an AE), re-routing and strikes on breach,
+eligibility of the month's list and leave — over the REST API, with the SLA engine's sweep."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from .test_relay_api import walk_to_handoff
+
+from baton import clock
+from baton.handoffs.models import Handoff
+from baton.org.models import EligibleListEntry, Leave
+from baton.routing.models import RoutingDecision
+from baton.routing.services import policy_activate, policy_draft_save
+from baton.sla.models import Clock, Penalty, Policy
+
+pytestmark = pytest.mark.django_db
+TUE_10 = datetime(2026, 11, 24, 2, 0, tzinfo=UTC)  # a Tuesday, 10:00 in Shanghai
+
+
+@pytest.fixture(autouse=True)
+def _now():
+    clock.set_frozen(TUE_10)
+    yield
+    clock.set_frozen(None)
+
+
+def regional_policy(org):
+    draft = policy_draft_save("handoff", {
+        "rules": [{"key": "east", "name": "East goes through its director", "conditions": [
+            {"field": "region", "op": "eq", "value": "East"}],
+            "destination": {"type": "director"}, "strategy": "director_dispatch"}],
+        "fallback": {"key": "fallback", "name": "Regional AEs", "destination": {"type": "region_team", "role": "ae"},
+                     "strategy": "round_robin"},
+    }, actor=org["admin"])  # fmt: skip
+    policy_activate("handoff", draft.version, actor=org["admin"])
+
+
+def test_director_dispatches_to_an_ae_with_clocks_and_notifications(org, api_as, lead_payload):
+    regional_policy(org)
+    _, sdr, handoff = walk_to_handoff(api_as, lead_payload)
+    assert handoff["ae"]["username"] == "dir_east" and handoff["awaiting_dispatch"] is True
+    clock_ = Clock.objects.get(handoff_id=handoff["id"])
+    assert clock_.policy.key == "director_dispatch" and clock_.user_id == org["director"].pk
+    assert clock_.due_at == TUE_10 + timedelta(hours=4)  # 4 business hours, within Tuesday
+    director = api_as("director")
+    r = director.post(f"/handoffs/{handoff['id']}/accept")
+    assert r.status_code == 409 and "dispatch" in r.json()["detail"]
+    options = director.get(f"/handoffs/{handoff['id']}/dispatch").json()
+    assert {o["user"]["username"] for o in options} == {"ae1", "ae2"}  # the East AEs
+    assert all(o["eligible"] for o in options)
+    r = director.post(f"/handoffs/{handoff['id']}/dispatch", {"to": "dir_east"})
+    assert r.status_code == 422 and "yourself" in r.json()["detail"]
+    r = director.post(f"/handoffs/{handoff['id']}/dispatch", {"to": "sdr1"})
+    assert r.status_code == 422 and "not an account executive" in r.json()["detail"]
+    r = director.post(f"/handoffs/{handoff['id']}/dispatch", {"to": "nobody"})
+    assert r.status_code == 422
+    clock.set_frozen(TUE_10 + timedelta(hours=1))
+    r = director.post(f"/handoffs/{handoff['id']}/dispatch", {"to": "ae2", "note": "you know them"})
+    assert r.status_code == 200, r.content
+    body = r.json()
+    assert body["ae"]["username"] == "ae2" and body["dispatcher"]["username"] == "dir_east"
+    assert body["awaiting_dispatch"] is False
+    clock_.refresh_from_db()
+    assert clock_.state == "met" and clock_.stop_event == "dispatched"
+    acceptance = Clock.objects.get(handoff_id=handoff["id"], policy__key="acceptance")
+    assert acceptance.user_id == org["ae2"].pk and acceptance.state == "running"
+    assert datetime.fromisoformat(body["due_at"]) == acceptance.due_at == TUE_10 + timedelta(hours=49)
+    verbs = [n["verb"] for n in sdr.get("/notifications").json()]
+    assert "handoff_dispatched" in verbs
+    assert [n["verb"] for n in api_as("ae2").get("/notifications").json()][0] == "handoff_received"
+    r = director.post(f"/handoffs/{handoff['id']}/dispatch", {"to": "ae1"})
+    assert r.status_code in (403, 409)  # no longer theirs to dispatch
+    r = api_as("ae2").post(f"/handoffs/{handoff['id']}/accept")
+    assert r.status_code == 200 and r.json()["status"] == "accepted"
+    acceptance.refresh_from_db()
+    assert acceptance.state == "met"
+
+
+def test_dispatch_refuses_an_ae_who_cannot_take_it_and_says_why(org, api_as, lead_payload):
+    regional_policy(org)
+    _, _, handoff = walk_to_handoff(api_as, lead_payload)
+    Leave.objects.create(
+        user=org["ae1"], starts_at=TUE_10 - timedelta(days=1), ends_at=TUE_10 + timedelta(days=3)
+    )
+    director = api_as("director")
+    options = {o["user"]["username"]: o for o in director.get(f"/handoffs/{handoff['id']}/dispatch").json()}
+    assert not options["ae1"]["eligible"] and options["ae1"]["reason"].startswith("on leave until")
+    r = director.post(f"/handoffs/{handoff['id']}/dispatch", {"to": "ae1"})
+    assert r.status_code == 409 and "on leave" in r.json()["detail"]
+    assert Handoff.objects.get().awaiting_dispatch is True  # nothing half-applied
+
+
+def test_the_months_eligible_list_decides_who_receives_mqls(org, api_as, lead_payload):
+    EligibleListEntry.objects.create(month="2026-11", user=org["ae2"], added_at=TUE_10)
+    _, _, handoff = walk_to_handoff(api_as, lead_payload)
+    assert handoff["ae"]["username"] == "ae2"
+    decision = RoutingDecision.objects.filter(kind="handoff").latest("pk")
+    assert {
+        "user_id": org["ae1"].pk,
+        "username": "ae1",
+        "reason": "not on the eligible list for 2026-11",
+    } in (decision.explanation["skipped"])
+    assert decision.policy_version == 1 and decision.rule == "fallback"
+
+
+def test_nobody_eligible_refuses_the_handoff_with_the_reasons(org, api_as, lead_payload):
+    for ae in ("ae1", "ae2"):
+        org[ae].suspended_until = TUE_10 + timedelta(days=30)
+        org[ae].save()
+    lead = api_as("admin").post("/leads", lead_payload).json()
+    sdr = api_as(lead["owner"]["username"])
+    sdr.post(
+        f"/leads/{lead['id']}/touches", {"channel": "call", "outcome": "connected", "duration_seconds": 240}
+    )
+    sdr.put(f"/leads/{lead['id']}/qualification", {"budget": "met", "authority": "met", "need": "met"})
+    r = sdr.post(f"/leads/{lead['id']}/handoff", {})
+    assert r.status_code == 409 and "suspended until" in r.json()["detail"]
+    assert not Handoff.objects.exists()
+
+
+def test_a_breach_reroutes_the_handoff_and_two_breaches_suspend(org, api_as, lead_payload):
+    from baton.worker import sweep
+
+    Policy.objects.filter(key="acceptance").update(
+        breach_actions=["notify", "escalate_manager", "strike", "reroute"]
+    )
+    _, _, first = walk_to_handoff(api_as, lead_payload)
+    missed_by = first["ae"]["username"]
+    due = datetime.fromisoformat(first["due_at"])
+    sweep(due + timedelta(minutes=1))
+    h = Handoff.objects.get(pk=first["id"])
+    assert h.ae.username != missed_by and h.ae.username in {"ae1", "ae2"}  # moved to the other East AE
+    old, new = Clock.objects.filter(handoff=h, policy__key="acceptance").order_by("pk")
+    assert old.state == "missed" and old.stop_event == "rerouted" and new.state == "running"
+    assert h.due_at == new.due_at > due
+    timeline = list(h.lead.events.filter(kind="routed").values_list("reason", flat=True))
+    assert any(reason.startswith(f"re-routed from {org[missed_by].label}") for reason in timeline)
+    # One strike so far: no penalty yet.
+    assert not Penalty.objects.exists()
+    # A second miss by the same AE in a row: no MQLs for a month.
+    clock.set_frozen(due + timedelta(hours=2))
+    other = {**lead_payload, "email": "second@x.cn", "name": "李四"}
+    while True:
+        _, _, second = walk_to_handoff(api_as, other)
+        if second["ae"]["username"] == missed_by:
+            break
+        Handoff.objects.filter(pk=second["id"]).update(status="accepted")
+        other = {**other, "email": "n" + other["email"]}
+    sweep(datetime.fromisoformat(second["due_at"]) + timedelta(minutes=1))
+    penalty = Penalty.objects.get()
+    assert penalty.user.username == missed_by and len(penalty.clocks) == 2
+    org[missed_by].refresh_from_db()
+    assert org[missed_by].suspended_until == penalty.until
