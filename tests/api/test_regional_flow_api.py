@@ -151,3 +151,50 @@ def test_a_breach_reroutes_the_handoff_and_two_breaches_suspend(org, api_as, lea
     assert penalty.user.username == missed_by and len(penalty.clocks) == 2
     org[missed_by].refresh_from_db()
     assert org[missed_by].suspended_until == penalty.until
+
+
+def test_a_lead_rule_sends_big_accounts_to_the_director_who_dispatches(org, api_as, lead_payload):
+    org["director"].roles.create(role="sdr_director")
+    draft = policy_draft_save("lead", {
+        "rules": [{"key": "big", "name": "Big companies via the director", "conditions": [
+            {"field": "company_size", "op": "gte", "value": 1000}],
+            "destination": {"type": "director"}, "strategy": "director_dispatch"}],
+        "fallback": {"key": "fallback", "name": "Inbound SDRs", "destination": {"type": "role", "role": "sdr_inbound"},
+                     "strategy": "round_robin"},
+    }, actor=org["admin"])  # fmt: skip
+    policy_activate("lead", draft.version, actor=org["admin"])
+    admin = api_as("admin")
+    small = admin.post("/leads", {**lead_payload, "company_size": 50}).json()
+    assert small["owner"]["username"] in {"sdr1", "sdr2"}
+    big = admin.post("/leads", {**lead_payload, "email": "big@corp.cn", "company_size": 5000}).json()
+    assert big["owner"]["username"] == "dir_east"
+    decision = RoutingDecision.objects.filter(lead_id=big["id"]).get()
+    assert decision.rule == "big" and decision.explanation["trace"][0]["matched"] is True
+    dispatch_clock = Clock.objects.get(lead_id=big["id"])
+    assert dispatch_clock.policy.key == "director_dispatch"
+    director = api_as("director")
+    r = director.post(f"/leads/{big['id']}/dispatch", {"to": "director"})
+    assert r.status_code == 422
+    r = api_as("sdr1").post(f"/leads/{big['id']}/dispatch", {"to": "sdr2"})
+    assert r.status_code in (403, 404)
+    r = director.post(f"/leads/{big['id']}/dispatch", {"to": "sdr2"})
+    assert r.status_code == 200, r.content
+    assert r.json()["owner"]["username"] == "sdr2"
+    dispatch_clock.refresh_from_db()
+    assert dispatch_clock.state == "met"
+    speed = Clock.objects.get(lead_id=big["id"], policy__key="speed_to_lead")
+    assert speed.user_id == org["sdr2"].pk and speed.started_at == datetime.fromisoformat(big["created_at"])
+
+
+def test_policy_validation_lists_every_problem(org):
+    from baton.core.errors import InvalidInput
+
+    with pytest.raises(InvalidInput) as err:
+        policy_draft_save("lead", {"rules": [
+            {"conditions": [{"field": "shoe_size", "op": "eq", "value": 3}], "destination": {"type": "team"},
+             "strategy": "weighted_round_robin"}]}, actor=org["admin"])  # fmt: skip
+    problems = err.value.details["problems"]
+    assert any("unknown field 'shoe_size'" in p for p in problems)
+    assert any("team_id" in p for p in problems)
+    assert any("weights" in p for p in problems)
+    assert any("fallback" in p for p in problems)

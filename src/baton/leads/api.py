@@ -310,6 +310,24 @@ def events(request, lead_id: int):
     ]
 
 
+class DispatchIn(Schema):
+    to: str = Field(..., description="the username of the rep who receives the lead")
+
+    model_config = {"extra": "forbid"}
+
+
+@router.post("/{lead_id}/dispatch", response=LeadOut, summary="Director dispatch: pass a lead to a rep")
+def dispatch_lead(request, lead_id: int, payload: DispatchIn):
+    from baton.org.models import User
+
+    lead = selectors.lead_get(request.auth, lead_id)
+    to = User.objects.filter(username=payload.to, is_active=True).first()
+    if to is None:
+        raise InvalidInput(f"no active user {payload.to!r}", details={"fields": {"to": "unknown"}})
+    lead = services.lead_dispatch(lead, request.auth, to)
+    return lead_out(Lead.objects.select_related("owner", "account", "contact").get(pk=lead.pk))
+
+
 @router.post("/{lead_id}/touches", response={201: TouchOut}, summary="Log a call, e-mail, message or meeting")
 def log_touch(request, lead_id: int, payload: TouchIn):
     lead = selectors.lead_get(request.auth, lead_id)

@@ -12,7 +12,7 @@ from rapidfuzz import fuzz, process
 
 from baton import clock
 from baton.core import dedupe, lifecycle, normalize
-from baton.core.errors import InvalidInput, NotAllowed
+from baton.core.errors import Conflict, InvalidInput, NotAllowed
 from baton.core.lifecycle import LeadStatus
 from baton.dbutil import newest_per_key, rows_insert, rows_insert_values, rows_update, rows_where_in
 from baton.leads.models import Account, Lead, LeadEvent, Source, Touch, WebForm
@@ -471,6 +471,51 @@ def leads_assign_from_routing(
     ])  # fmt: skip
     if notify:
         notifications_send(notes)
+
+
+def lead_dispatch(lead: Lead, director, to_user, *, at: datetime | None = None) -> Lead:
+    """A director passes a lead routing sent them (director dispatch) to a rep; the rep's speed-to-lead
+    clock starts (the time it waited for the dispatch is the system's)."""
+    from baton.org.models import MANAGER_ROLES
+    from baton.routing.models import RoutingDecision
+    from baton.routing.services import person_skip_reason
+    from baton.sla.services import ClockStart, clocks_start, clocks_stop
+
+    at = at or clock.now()
+    with transaction.atomic():
+        lead = Lead.objects.select_for_update().get(pk=lead.pk)
+        if lead.owner_id != director.pk or not director.has_role(*MANAGER_ROLES):
+            raise NotAllowed("only the director who holds this lead can dispatch it")
+        if to_user.pk == director.pk:
+            raise InvalidInput("dispatch goes to a rep, not back to yourself")
+        if to_user.has_role(*MANAGER_ROLES):
+            raise InvalidInput(
+                f"{to_user.label} is a director: dispatching between directors would go round in circles; "
+                "choose a rep"
+            )
+        reason = person_skip_reason("lead", to_user, at)
+        if reason:
+            raise Conflict(f"{to_user.label} cannot receive leads now: {reason}", code="not_eligible")
+        record = RoutingDecision.objects.create(
+            lead=lead, kind=RoutingDecision.Kind.LEAD, pool=f"dispatch:{director.username}", chosen=to_user,
+            decided_at=at, rule="dispatch",
+            explanation={"strategy": "director_dispatch", "chosen": to_user.username, "candidates": [],
+                         "skipped": [], "why": f"dispatched by {director.label}"},
+        )  # fmt: skip
+        lead.owner_id, lead.owned_since = to_user.pk, at
+        lead.save(update_fields=["owner", "owned_since"])
+        LeadEvent.objects.create(lead=lead, kind=LeadEvent.Kind.ROUTED, occurred_at=at, cycle=lead.cycle,
+                                 actor=director, reason=f"dispatched to {to_user.label}",
+                                 data={"decision_id": record.pk, "to": to_user.username})  # fmt: skip
+        clocks_stop("dispatched", lead_ids=[lead.pk], at=at)
+        if lead.first_touch_at is None and lead.status == LeadStatus.NEW:
+            clocks_start(
+                [ClockStart("speed_to_lead", lead.pk, to_user.pk, lead.created_at, actionable_at=at)]
+            )
+        notifications_send([NotificationRequest(to_user.pk, "lead_assigned",
+                                                {"lead": str(lead), "source": str(SOURCE_LABELS[lead.source])},
+                                                link=f"/leads/{lead.pk}/", lead=lead, at=at)])  # fmt: skip
+    return lead
 
 
 def leads_reroute(lead_ids, *, at: datetime, why: str) -> int:
