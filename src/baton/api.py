@@ -88,8 +88,11 @@ def _mount() -> None:
     from baton.pipeline.api import router as pipeline
     from baton.qualification.api import lead_router as lead_qualification
     from baton.qualification.api import router as qualification
+    from baton.routing.api import router as routing
     from baton.scoring.api import lead_router as lead_score
     from baton.scoring.api import router as scoring
+    from baton.sla.api import router as sla
+    from baton.sla.api_mine import router as sla_mine
     from baton.tags.api import lead_router as lead_tags
     from baton.tags.api import router as tags
     from baton.tags.api import rules_router as tag_rules
@@ -116,6 +119,9 @@ def _mount() -> None:
     api.add_router("/enrichment", enrichment)
     api.add_router("/scoring", scoring)
     api.add_router("/leads", lead_score)
+    api.add_router("/sla", sla)
+    api.add_router("/sla", sla_mine)
+    api.add_router("/routing", routing)
     if os.environ.get("BATON_BENCH_ENDPOINTS") == "1":
         from baton.bench.api import router as bench
 

@@ -298,6 +298,73 @@ def cmd_score_recompute(args) -> int:
     return 0
 
 
+def cmd_sla_policies(args) -> int:
+    _setup()
+    from baton.sla.commands import run_policies
+
+    return run_policies(as_json=args.json)
+
+
+def cmd_sla_policy(args) -> int:
+    _setup()
+    from baton.sla.commands import run_policy
+
+    target = None
+    if args.target_hours is not None:
+        target = round(args.target_hours * 3600)
+    elif args.target_minutes is not None:
+        target = round(args.target_minutes * 60)
+    return run_policy(args.key, target_seconds=target, counted=args.counted, reminders=args.reminders,
+                      actions=args.actions, active=args.active, as_json=args.json)  # fmt: skip
+
+
+def cmd_sla_calendar_show(args) -> int:
+    _setup()
+    from baton.sla.commands import run_calendar_show
+
+    return run_calendar_show(args.name, as_json=args.json)
+
+
+def cmd_sla_calendar_set(args) -> int:
+    _setup()
+    from baton.sla.commands import run_calendar_set
+
+    return run_calendar_set(args.name, zone=args.zone, hours=args.hours, holidays=args.holidays,
+                            subdivision=args.subdivision, days_off=args.days_off, working_days=args.working_days,
+                            default=args.default, teams=args.team or [])  # fmt: skip
+
+
+def cmd_sla_calendar_due(args) -> int:
+    _setup()
+    from baton.sla.commands import run_calendar_due
+
+    return run_calendar_due(args.name, start=args.start, hours=args.hours, as_json=args.json)
+
+
+def _month(text: str) -> str:
+    try:
+        datetime.strptime(text, "%Y-%m")
+        if len(text) != 7:
+            raise ValueError(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a month: {text!r} (YYYY-MM, e.g. 2026-12)")
+    return text
+
+
+def _positive(text: str) -> int:
+    value = _non_negative(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
+
+
+def cmd_routing(args) -> int:
+    _setup()
+    from baton.routing.commands import run
+
+    return run(args)
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="baton", description="Baton: sales-development operations platform")
     sub = p.add_subparsers(dest="command", required=True)
@@ -434,6 +501,90 @@ def build_parser() -> argparse.ArgumentParser:
     )
     e.add_argument("--json", action="store_true", help="print the report as one JSON object")
     e.set_defaults(func=cmd_score_train)
+
+    s = sub.add_parser("sla", help="SLA policies and business calendars (docs/sla.md)")
+    slasub = s.add_subparsers(dest="sla_command", required=True)
+    e = slasub.add_parser("policies", help="list the SLA policies")
+    e.add_argument("--json", action="store_true", help="print them as JSON")
+    e.set_defaults(func=cmd_sla_policies)
+    e = slasub.add_parser("policy", help="show a policy, or change it with the options given")
+    e.add_argument("key", help="speed_to_lead, acceptance, director_dispatch, manager_feedback")
+    target = e.add_mutually_exclusive_group()
+    target.add_argument(
+        "--target-hours", type=float, metavar="H", help="the target in hours (1.5: 90 minutes)"
+    )
+    target.add_argument("--target-minutes", type=float, metavar="M", help="the target in minutes")
+    counted = e.add_mutually_exclusive_group()
+    counted.add_argument("--business-time", dest="counted", action="store_const", const="working_hours",
+                         help="count the target in working hours of the team's calendar")  # fmt: skip
+    counted.add_argument("--working-days", dest="counted", action="store_const", const="working_days",
+                         help="count it in whole working days of the team's calendar (48 h: two working days)")  # fmt: skip
+    counted.add_argument("--wall-clock", dest="counted", action="store_const", const="wall_clock",
+                         help="count the target in wall-clock time")  # fmt: skip
+    e.add_argument("--reminders", metavar="0.5,0.8", help="fractions of the target ('none': no reminders)")
+    e.add_argument("--actions", metavar="notify,strike", help="what a breach does ('none': nothing)")
+    state = e.add_mutually_exclusive_group()
+    state.add_argument("--active", dest="active", action="store_const", const=True, help="start clocks")
+    state.add_argument("--inactive", dest="active", action="store_const", const=False, help="start no clocks")
+    e.add_argument("--json", action="store_true", help="print the policy as JSON")
+    e.set_defaults(func=cmd_sla_policy)
+    e = slasub.add_parser("calendar", help="business calendars")
+    csub = e.add_subparsers(dest="calendar_command", required=True)
+    c = csub.add_parser("show", help="a calendar and its next public holidays and make-up days")
+    c.add_argument("name")
+    c.add_argument("--json", action="store_true", help="print it as JSON")
+    c.set_defaults(func=cmd_sla_calendar_show)
+    c = csub.add_parser("set", help="create a calendar or change it (what is not given keeps its value)")
+    c.add_argument("name")
+    c.add_argument("--zone", help="IANA time zone, e.g. Asia/Shanghai")
+    c.add_argument("--hours", metavar="'mon-fri 09:00-12:00,13:00-18:00'",
+                   help="working spans: weekdays then spans, groups separated by ';' (e.g. 'mon-fri 09:00-18:00; "
+                        "sat 10:00-14:00')")  # fmt: skip
+    c.add_argument("--holidays", metavar="CN", help="country code of the public holidays ('none': none)")
+    c.add_argument("--subdivision", help="province or state of the public holidays")
+    c.add_argument(
+        "--days-off", metavar="DATES", help="the organisation's extra days off, e.g. 2026-12-24,2026-12-31"
+    )
+    c.add_argument("--working-days", metavar="DATES", help="extra working days (on Monday's hours)")
+    c.add_argument("--default", action="store_true", help="make it the default calendar")
+    c.add_argument("--team", action="append", help="put this team (by name) on it; repeat for several")
+    c.set_defaults(func=cmd_sla_calendar_set)
+    c = csub.add_parser("due", help="when N business hours from a start end (prints the due instant)")
+    c.add_argument("name")
+    c.add_argument(
+        "--start", metavar="ISO", help="ISO 8601 (default: now; without an offset: in the calendar's zone)"
+    )
+    c.add_argument("--hours", type=float, required=True, metavar="N", help="business hours")
+    c.add_argument("--json", action="store_true", help="print the result as JSON")
+    c.set_defaults(func=cmd_sla_calendar_due)
+
+    s = sub.add_parser("routing", help="routing policies and the month's eligible list (docs/routing.md)")
+    rsub = s.add_subparsers(dest="routing_command", required=True)
+    r = rsub.add_parser("show", help="the active routing policy of each kind, rule by rule")
+    r.add_argument("--kind", choices=["lead", "handoff"])
+    r.add_argument("--json", action="store_true", help="print the definitions as JSON")
+    r.set_defaults(func=cmd_routing)
+    r = rsub.add_parser("draft", help="save a policy from a JSON file as a new draft (every problem listed)")
+    r.add_argument("--kind", choices=["lead", "handoff"], required=True)
+    r.add_argument("--file", required=True, help='the policy: {"rules": [...], "fallback": {...}}')
+    r.add_argument("--note", default="", help="what the version changes")
+    r.set_defaults(func=cmd_routing)
+    r = rsub.add_parser("replay", help="who would have got the latest items under a policy (writes nothing)")
+    r.add_argument("--kind", choices=["lead", "handoff"], required=True)
+    what = r.add_mutually_exclusive_group(required=True)
+    what.add_argument("--file", help="an unsaved policy (JSON)")
+    what.add_argument("--version", type=_positive, help="a stored version")
+    r.add_argument("--last", type=_positive, default=200, help="how many of the latest items (default 200)")
+    r.add_argument("--json", action="store_true")
+    r.set_defaults(func=cmd_routing)
+    r = rsub.add_parser("activate", help="activate a version (the active one of its kind is retired)")
+    r.add_argument("--kind", choices=["lead", "handoff"], required=True)
+    r.add_argument("--version", type=_positive, required=True)
+    r.set_defaults(func=cmd_routing)
+    r = rsub.add_parser("eligible", help="show or set the month's eligible-rep list")
+    r.add_argument("month", type=_month, help="YYYY-MM")
+    r.add_argument("--set", metavar="USER,USER", help="replace the list ('' removes it: everyone eligible)")
+    r.set_defaults(func=cmd_routing)
 
     s = sub.add_parser("demo", help="build the reference organisation, simulate a quarter, and serve it")
     s.add_argument("--seed", type=int, default=1)

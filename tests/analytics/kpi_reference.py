@@ -16,6 +16,7 @@ from baton.handoffs.models import Handoff
 from baton.leads.models import Lead, Source, Touch
 from baton.org.models import OrgSettings, RoleAssignment, User
 from baton.pipeline.models import Opportunity, Stage, StageChange
+from baton.sla.models import Clock, Penalty
 
 MICRO = timedelta(microseconds=1)
 REP_ROLES = {"sdr_inbound", "sdr_outbound", "bdr", "ae", "am"}
@@ -61,6 +62,8 @@ class Reference:
         self.opps = list(Opportunity.objects.all())
         self.changes = list(StageChange.objects.all())
         self.stages = {s.pk: s for s in Stage.objects.all()}
+        self.clocks = list(Clock.objects.select_related("policy"))
+        self.penalties = list(Penalty.objects.all())
         self.users = {u.pk: u for u in User.objects.all()}
         self.roles = defaultdict(list)
         for ra in RoleAssignment.objects.all():
@@ -115,6 +118,37 @@ class Reference:
         )  # fmt: skip
         return not withdrawn
 
+    def sla_decision(self, c) -> tuple[str, datetime] | None:
+        """(met or missed, when it was decided) as known at as_of; None: not decided, or cancelled."""
+        stopped = c.stopped_at is not None and c.stopped_at <= self.as_of
+        if stopped:
+            if c.state == "met":
+                return "met", c.stopped_at
+            if c.state == "missed":
+                return "missed", min(c.stopped_at, c.due_at)  # a miss is decided when the time runs out
+            return None  # cancelled
+        if c.started_at > self.as_of:
+            return None  # did not exist yet
+        # Open at as_of (perhaps stopped or cancelled later).
+        if c.state == "paused" and c.paused_at is not None and c.paused_at <= self.as_of:
+            if c.breached_at is not None and c.breached_at <= self.as_of:
+                return "missed", c.breached_at
+            return None  # a paused clock does not run out
+        if c.due_at <= self.as_of:
+            return "missed", c.due_at
+        return None
+
+    def sla_decided(self) -> list[tuple[object, str]]:
+        out = []
+        for c in self.clocks:
+            decision = self.sla_decision(c)
+            if decision is not None and self.in_p(decision[1]):
+                out.append((c, decision[0]))
+        return out
+
+    def stopped_miss(self, c) -> bool:
+        return c.state == "missed" and c.stopped_at is not None and c.stopped_at <= self.as_of
+
     # --- populations, each with its rep ---
 
     def populations(self) -> dict[str, list[tuple[object, int | None]]]:
@@ -136,6 +170,8 @@ class Reference:
             "closed_sdr": [
                 (o, o.sdr_id) for o in self.opps if self.in_p(o.closed_at) and self.kind(o) in ("won", "lost")
             ],
+            "sla_decided": [((c, verdict), c.user_id) for c, verdict in self.sla_decided()],
+            "penalties": [(p, p.user_id) for p in self.penalties if self.in_p(p.started_at)],
         }
 
     def kpis(self, keep) -> dict:
@@ -233,6 +269,23 @@ class Reference:
             "sdr_sourced_bookings": K.money(sum(cents(o.amount) for o in sdr_won)),
             "sdr_sourced_bookings_share": rate(credited_bookings, bookings),
         }
+        decided = pops["sla_decided"]
+        met = [c for c, verdict in decided if verdict == "met"]
+        values["sla_compliance"] = rate(len(met), len(decided))
+        for key in ("speed_to_lead", "acceptance", "director_dispatch", "manager_feedback"):
+            values[f"sla_compliance_{key}"] = rate(
+                sum(1 for c in met if c.policy.key == key), sum(1 for c, _ in decided if c.policy.key == key)
+            )
+        stopped_misses = [c for c, verdict in decided if verdict == "missed" and self.stopped_miss(c)]
+        against = [c for c in stopped_misses if c.outcome.get("counts_against") is True]
+        struck_open = [  # open at as_of, breached by then: the sweep struck it
+            c for c, verdict in decided
+            if verdict == "missed" and not (c.stopped_at is not None and c.stopped_at <= self.as_of)
+            and c.breached_at is not None and c.breached_at <= self.as_of
+        ]  # fmt: skip
+        values["sla_strikes"] = sum(1 for c in against + struck_open if c.policy.key == "acceptance")
+        values["sla_system_delay_share"] = rate(len(stopped_misses) - len(against), len(stopped_misses))
+        values["suspensions"] = len(pops["penalties"])
         assert set(values) == set(K.KEYS)
         return values
 
@@ -244,6 +297,7 @@ class Reference:
             o for o in self.opps
             if self.in_p(o.closed_at) and self.kind(o) == "won" and keep(o.owner_id)
         ]  # fmt: skip
+        clocks = [(c, verdict) for c, verdict in self.sla_decided() if keep(c.user_id)]
         mql_leads = {h.lead_id for h in self.handoffs if self.known(h.created_at)}
         opp_leads = {o.lead_id for o in self.opps if self.known(o.created_at)}
         accepted = {
@@ -253,12 +307,14 @@ class Reference:
             {lead.source for lead in cohort}
             | {self.lead_by_id[h.lead_id].source for h in mqls}
             | {self.lead_by_id[o.lead_id].source for o in won}
+            | {self.lead_by_id[c.lead_id].source for c, _ in clocks}
         )
         out = {}
         for s in [s for s in Source.values if s in sources]:
             ls = [lead for lead in cohort if lead.source == s]
             ms = [h for h in mqls if self.lead_by_id[h.lead_id].source == s]
             ws = [o for o in won if self.lead_by_id[o.lead_id].source == s]
+            cs = [verdict for c, verdict in clocks if self.lead_by_id[c.lead_id].source == s]
             out[s] = {
                 "label": str(labels[s]),
                 "leads": len(ls),
@@ -270,6 +326,7 @@ class Reference:
                 "opportunity_rate": K.safe_rate(sum(1 for lead in ls if lead.pk in opp_leads), len(ls)),
                 "won": len(ws),
                 "won_revenue": K.money(sum(cents(o.amount) for o in ws)),
+                "sla_compliance": K.safe_rate(cs.count("met"), len(cs)),
             }
         return out
 

@@ -1,7 +1,9 @@
 """Random but reproducible sales history, written straight into the tables (bulk_create).
 
 Timestamps are drawn around a period, with a share of them exactly on the edges that matter: the
-period bounds, the as-of instant, 5 minutes, 45 days, 14 days, the acceptance due time.
+period bounds, the as-of instant, 5 minutes, 45 days, 14 days, the acceptance due time. SLA clocks
+(every state, due and stopped on the edges, a policy of our own besides the built-in ones) and
+penalties come last, so the rest of the history is the same as before they existed.
 """
 
 import random
@@ -14,6 +16,7 @@ from baton.handoffs.models import Handoff
 from baton.leads.models import Lead, Source, Touch
 from baton.org.models import OrgSettings, RoleAssignment, User
 from baton.pipeline.models import Opportunity, Stage, StageChange
+from baton.sla.models import Clock, Penalty, Policy
 
 SOURCES = [Source.SEO, Source.TRIAL, Source.CHAT, Source.OUTBOUND_LIST, Source.PARTNER]
 US = timedelta(microseconds=1)
@@ -260,4 +263,71 @@ def build_world(seed: int, *, tz: str = "UTC", n_leads: int = 240, start: date =
             rows.append(StageChange(opportunity=opp, from_stage=prev, to_stage=stages[name], changed_at=at))
             prev = stages[name]
     StageChange.objects.bulk_create(rows)
+    add_sla(rnd, clock, world, leads)
     return world
+
+
+TARGETS = [
+    timedelta(minutes=5),
+    timedelta(hours=4),
+    timedelta(hours=8),
+    timedelta(hours=48),
+    timedelta(days=5),
+]
+
+
+def sla_policies() -> list[Policy]:
+    """The built-in policies (installed by a migration) and one of our own."""
+    Policy.objects.get_or_create(key="custom_callback", defaults={
+        "name": "Call back within a day", "start_event": "callback_requested", "stop_events": ["first_touch"],
+        "target_seconds": 86400, "business_time": False,
+    })  # fmt: skip
+    return list(Policy.objects.order_by("key"))
+
+
+def add_sla(rnd: random.Random, clock: _Clock, world: World, leads: list[Lead]) -> None:
+    """Clocks in every state, written directly (not through the engine), keeping the engine's invariants:
+    due after start, a stop at or after the start, a breach recorded at the due instant."""
+    policies = sla_policies()
+    policies += [p for p in policies if p.key == "acceptance"]  # the one with strikes, twice as often
+    people = [*world.users.values(), None]
+    C = Clock.State  # noqa: N806
+    clocks = []
+    for lead in leads:
+        for _ in range(rnd.choice([0, 1, 1, 2, 3])):
+            due = clock.instant()
+            started = due - rnd.choice(TARGETS)
+            state = rnd.choice([C.RUNNING, C.RUNNING, C.PAUSED, C.MET, C.MET, C.MET, C.MISSED, C.MISSED,
+                                C.CANCELLED])  # fmt: skip
+            c = Clock(policy=rnd.choice(policies), lead=lead, user=rnd.choice(people), state=state,
+                      started_at=started, due_at=due)  # fmt: skip
+            if state == C.MET:
+                stop = rnd.choice([clock.instant(), due, due - US, started + (due - started) * rnd.random()])
+                if not started <= stop <= due and rnd.random() < 0.9:  # now and then met a little late
+                    stop = started + (due - started) * rnd.random()
+                c.stopped_at = max(started, stop)
+                c.outcome = {"met": True, "counts_against": False}
+            elif state == C.MISSED:
+                stop = rnd.choice([clock.instant(), due + US, due + timedelta(days=3) * rnd.random()])
+                if stop < due and rnd.random() < 0.8:  # now and then stopped "missed" before its due time
+                    stop = due + (due - stop)
+                c.stopped_at = max(started, stop)
+                against = rnd.choice([True, True, False, None])
+                c.outcome = {"met": False} if against is None else {"met": False, "counts_against": against}
+            elif state == C.CANCELLED:
+                c.stopped_at = max(started, clock.instant())
+            elif state == C.PAUSED:
+                c.paused_at = max(started, clock.instant())
+            ended = c.stopped_at or c.paused_at
+            if (ended is None or ended >= due) and rnd.random() < 0.6:
+                c.breached_at = due
+            clocks.append(c)
+    Clock.objects.bulk_create(clocks)
+    penalties = []
+    for user in world.users.values():
+        for _ in range(rnd.choice([0, 1, 2])):
+            started = clock.instant()
+            lifted = started + timedelta(days=30) if rnd.random() < 0.5 else None
+            penalties.append(Penalty(user=user, started_at=started, until=started + timedelta(days=30),
+                                     reason="2 acceptance SLA misses in a row", lifted_at=lifted))  # fmt: skip
+    Penalty.objects.bulk_create(penalties)

@@ -4,7 +4,6 @@ eligibility of the month's list and leave — over the REST API, with the SLA en
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from .test_relay_api import walk_to_handoff
 
 from baton import clock
 from baton.handoffs.models import Handoff
@@ -12,6 +11,8 @@ from baton.org.models import EligibleListEntry, Leave
 from baton.routing.models import RoutingDecision
 from baton.routing.services import policy_activate, policy_draft_save
 from baton.sla.models import Clock, Penalty, Policy
+
+from .test_relay_api import walk_to_handoff
 
 pytestmark = pytest.mark.django_db
 TUE_10 = datetime(2026, 11, 24, 2, 0, tzinfo=UTC)  # a Tuesday, 10:00 in Shanghai

@@ -132,9 +132,14 @@ def test_parallel_captures_keep_the_exact_weighted_split():
     assert not errors, errors
     total = THREADS * per_thread
     assert Lead.objects.filter(owner=None).count() == 0
-    assert Counter(Lead.objects.values_list("owner_id", flat=True)) == {heavy.pk: total * 3 // 4, light.pk: total // 4}
+    assert Counter(Lead.objects.values_list("owner_id", flat=True)) == {
+        heavy.pk: total * 3 // 4,
+        light.pk: total // 4,
+    }
     decisions = RoutingDecision.objects.filter(kind="lead")
-    assert decisions.count() == total and set(decisions.values_list("policy_version", flat=True)) == {draft.version}
+    assert decisions.count() == total and set(decisions.values_list("policy_version", flat=True)) == {
+        draft.version
+    }
     tallies = dict(RoutingTally.objects.values_list("user_id", "count"))
     assert tallies == {heavy.pk: total * 3 // 4, light.pk: total // 4}
     assert RoutingPool.objects.get().seq == total  # every assignment took the next number, none twice

@@ -14,13 +14,15 @@ SECTIONS: list[tuple[str, list[str]]] = [
     ("Pipeline", ["opps_created", "opps_per_mql", "pipeline_created", "pipeline_per_opp", "stage2_reach_rate"]),
     ("Bookings", ["won", "bookings", "asp", "win_rate", "sales_cycle_median_days"]),
     ("SDR-sourced", ["sdr_sourced_opps", "sdr_sourced_bookings", "sdr_sourced_bookings_share"]),
+    ("SLA", ["sla_compliance", *[f"sla_compliance_{key}" for key in K.SLA_POLICY_KEYS], "sla_strikes",
+             "sla_system_delay_share", "suspensions"]),
 ]  # fmt: skip
 
 REP_COLUMNS = [
     ("leads", "Leads"), ("mqls", "MQLs"), ("sqls", "SQLs"), ("mql_to_sql_rate", "MQL→SQL"),
     ("touches", "Touches"), ("meetings_booked", "Meetings"), ("speed_to_lead_median_min", "STL min"),
     ("opps_created", "Opps"), ("won", "Won"), ("bookings", "Bookings"), ("win_rate", "Win rate"),
-    ("sdr_sourced_bookings", "SDR-sourced"),
+    ("sdr_sourced_bookings", "SDR-sourced"), ("sla_compliance", "SLA"), ("sla_strikes", "Strikes"),
 ]  # fmt: skip
 
 NONE = "—"
@@ -85,13 +87,23 @@ def print_report(report: dict, *, console: Console | None = None) -> None:
     sources = report.get("by_source") or {}
     if sources:
         table = Table(title="By source", title_justify="left")
-        for name in ("Source", "Leads", "MQLs", "MQL rate", "Accepted", "Opp rate", "Won", "Won revenue"):
+        for name in (
+            "Source",
+            "Leads",
+            "MQLs",
+            "MQL rate",
+            "Accepted",
+            "Opp rate",
+            "Won",
+            "Won revenue",
+            "SLA",
+        ):
             table.add_column(name, justify="left" if name == "Source" else "right")
         for row in sorted(sources.values(), key=lambda r: (-r["leads"], r["label"])):
             table.add_row(
                 row["label"], f"{row['leads']:,}", f"{row['mqls']:,}", _pct(row["mql_rate"]),
                 _pct(row["acceptance_rate"]), _pct(row["opportunity_rate"]), f"{row['won']:,}",
-                format_money(row["won_revenue"], currency),
+                format_money(row["won_revenue"], currency), _pct(row.get("sla_compliance")),
             )  # fmt: skip
         console.print(table)
 

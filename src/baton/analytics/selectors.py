@@ -8,15 +8,16 @@ turns them into SQL that gives the same results on SQLite and PostgreSQL:
 - percentiles (linear interpolation, see ``baton.core.kpis``) use ROW_NUMBER()/COUNT() windows and
   integer arithmetic; all percentile series of a report come back in one query;
 - each block of metrics (lead cohort, MQL cohort, handoffs, SQLs, touches, opportunities created, closed,
-  and the SDR-credited ones) is one aggregate query (grouped by rep with ``by_rep``, the totals being the
-  sums of the groups); ``by_source`` adds three grouped queries and the percentiles one (two with
-  ``by_rep``). 15 queries whatever the data, 19 with ``by_rep`` (the rep list takes three).
+  the SDR-credited ones, SLA clocks, penalties) is one aggregate query (grouped by rep with ``by_rep``,
+  the totals being the sums of the groups); ``by_source`` adds four grouped queries and the percentiles
+  one (two with ``by_rep``). 18 queries whatever the data, 22 with ``by_rep`` (the rep list takes three).
 
 Per-rep attribution (``by_rep`` and ``rep_ids``): each KPI belongs to one rep column, named in the
 catalogue — the lead owner (lead cohort metrics), the touch user (activity), the SDR of the handoff
 (MQLs, SQLs, MQL→SQL, SQL→opportunity), the AE of the handoff (decided within SLA), the opportunity
-owner (pipeline, bookings, win rate, cycle, stage 2) and the opportunity's SDR (SDR-sourced, and the
-numerator of opportunities per MQL). ``rep_ids`` keeps, for every KPI, only the rows whose rep is in
+owner (pipeline, bookings, win rate, cycle, stage 2), the opportunity's SDR (SDR-sourced, and the
+numerator of opportunities per MQL), the clock's user (SLA compliance, strikes) and the penalised person
+(suspensions). ``rep_ids`` keeps, for every KPI, only the rows whose rep is in
 the set, so ``kpi_report(..., rep_ids={u})["kpis"]`` equals the ``by_rep`` row of ``u``.
 """
 
@@ -27,7 +28,9 @@ from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import (
     BigIntegerField,
+    Case,
     Count,
+    DateTimeField,
     Exists,
     F,
     Func,
@@ -37,7 +40,9 @@ from django.db.models import (
     QuerySet,
     Sum,
     Value,
+    When,
 )
+from django.db.models.functions import Least
 
 from baton import clock
 from baton.core import kpis as K
@@ -46,6 +51,7 @@ from baton.handoffs.models import Handoff
 from baton.leads.models import Lead, Source, Touch
 from baton.org.models import SDR_ROLES, OrgSettings, Role, RoleAssignment, User
 from baton.pipeline.models import Opportunity, Stage, StageChange
+from baton.sla.models import Clock, Penalty
 
 # Users listed in by_rep even without activity in the period (if active).
 REP_ROLES = (*SDR_ROLES, Role.AE, Role.AM)
@@ -53,6 +59,7 @@ REP_ROLES = (*SDR_ROLES, Role.AE, Role.AM)
 ACCEPTED, REJECTED = Handoff.Status.ACCEPTED, Handoff.Status.REJECTED
 OUT = Touch.Direction.OUTBOUND
 WON, LOST, OPEN = Stage.Kind.WON, Stage.Kind.LOST, Stage.Kind.OPEN
+MET, MISSED, PAUSED = Clock.State.MET, Clock.State.MISSED, Clock.State.PAUSED
 
 
 class ElapsedMicros(Func):
@@ -144,7 +151,8 @@ def _run_block(ctx: _Ctx, qs: QuerySet, rep_field: str, aggregates: dict, total:
 def _grouped(qs: QuerySet, group_field: str, aggregates: dict) -> dict:
     out: dict = {}
     for row in qs.order_by().values(group_key=F(group_field)).annotate(**aggregates):
-        out[row.pop("group_key")] = {k: v or 0 for k, v in row.items()}
+        key = row.pop("group_key")
+        out[key] = {k: v or 0 for k, v in row.items()}
     return out
 
 
@@ -293,6 +301,66 @@ def _closed_aggregates(ctx: _Ctx) -> dict:
     }
 
 
+def _clocks_decided(ctx: _Ctx) -> QuerySet:
+    """SLA clocks whose outcome was decided in the period, as known at as_of (``K.SLA_DECIDED``).
+
+    ``decided_at`` is a CASE over the stored instants; the OR of plain ranges before it only narrows
+    the rows (the decision instant is always one of stopped_at, due_at, breached_at).
+    """
+    at = ctx.as_of
+    stopped = Q(stopped_at__isnull=False, stopped_at__lte=at)
+    still_open = (Q(stopped_at__isnull=True) | Q(stopped_at__gt=at)) & Q(started_at__lte=at)
+    paused = Q(state=PAUSED, paused_at__isnull=False, paused_at__lte=at)
+    decided_at = Case(
+        When(stopped & Q(state=MET), then=F("stopped_at")),
+        When(stopped & Q(state=MISSED), then=Least(F("stopped_at"), F("due_at"))),
+        When(still_open & paused & Q(breached_at__isnull=False, breached_at__lte=at), then=F("breached_at")),
+        When(still_open & paused, then=Value(None, output_field=DateTimeField())),
+        When(still_open & Q(due_at__lte=at), then=F("due_at")),
+        default=Value(None, output_field=DateTimeField()),
+        output_field=DateTimeField(),
+    )
+    near = Q()
+    for field in ("stopped_at", "due_at", "breached_at"):
+        near |= Q(**{f"{field}__gte": ctx.lo, f"{field}__lt": ctx.hi})
+    return Clock.objects.filter(near).alias(decided_at=decided_at).filter(ctx.in_period("decided_at"))
+
+
+def _sla_met(ctx: _Ctx) -> Q:
+    """On _clocks_decided rows: met (every other row is a miss)."""
+    return Q(state=MET, stopped_at__lte=ctx.as_of)
+
+
+def _sla_aggregates(ctx: _Ctx) -> dict:
+    at = ctx.as_of
+    met = _sla_met(ctx)
+    stopped_miss = Q(state=MISSED, stopped_at__lte=at)
+    against = stopped_miss & Q(outcome__counts_against=True)
+    # Open at as_of and already breached: the sweep struck it when it found the breach.
+    breached_open = (Q(stopped_at__isnull=True) | Q(stopped_at__gt=at)) & Q(breached_at__lte=at)
+    aggregates = {
+        "sla_decided": _count(),
+        "sla_met": _count(met),
+        "sla_missed_stopped": _count(stopped_miss),
+        "sla_missed_against": _count(against),
+        "sla_strikes": _count((against | breached_open) & Q(policy__key=K.ACCEPTANCE_POLICY)),
+    }
+    for key in K.SLA_POLICY_KEYS:
+        aggregates[f"sla_decided__{key}"] = _count(Q(policy__key=key))
+        aggregates[f"sla_met__{key}"] = _count(met & Q(policy__key=key))
+    return aggregates
+
+
+def sla_compliance_counts(lo: datetime, hi: datetime, *, as_of: datetime,
+                          rep_ids: set[int] | None = None) -> dict[str, dict[str, int]]:  # fmt: skip
+    """``{policy key: {"met", "decided"}}``: the clocks of ``rep_ids`` (their user) decided in [lo, hi)
+    as known at ``as_of`` — the sla_compliance definition of kpi_report over any two instants (the SLA
+    panel's "last 30 days"). One query."""
+    ctx = _Ctx(lo, hi, as_of, set(rep_ids) if rep_ids is not None else None, by_rep=False)
+    qs = ctx.restrict(_clocks_decided(ctx), "user_id")
+    return _grouped(qs, "policy__key", {"decided": _count(), "met": _count(_sla_met(ctx))})
+
+
 # --- percentiles ------------------------------------------------------------------------------------
 
 PERCENTILES = {"p50": K.MEDIAN, "p90": K.P90}
@@ -402,13 +470,23 @@ def _compose(raw: dict, stage2_defined: bool) -> dict:
         "sdr_sourced_opps": n("sdr_sourced_opps"),
         "sdr_sourced_bookings": K.money(n("sdr_sourced_cents")),
         "sdr_sourced_bookings_share": K.safe_rate(n("credited_bookings_cents"), n("bookings_cents")),
+        "sla_compliance": K.safe_rate(n("sla_met"), n("sla_decided")),
+        **{
+            f"sla_compliance_{key}": K.safe_rate(n(f"sla_met__{key}"), n(f"sla_decided__{key}"))
+            for key in K.SLA_POLICY_KEYS
+        },
+        "sla_strikes": n("sla_strikes"),
+        "sla_system_delay_share": K.safe_rate(
+            n("sla_missed_stopped") - n("sla_missed_against"), n("sla_missed_stopped")
+        ),
+        "suspensions": n("suspensions"),
     }
     return {key: values[key] for key in K.KEYS}
 
 
 def _empty_source(label: str) -> dict:
     return {"label": label, "leads": 0, "mqls": 0, "leads_mql": 0, "leads_opp": 0, "mql_accepted": 0, "won": 0,
-            "won_cents": 0}  # fmt: skip
+            "won_cents": 0, "sla_decided": 0, "sla_met": 0}  # fmt: skip
 
 
 def _by_source(ctx: _Ctx) -> dict:
@@ -424,8 +502,12 @@ def _by_source(ctx: _Ctx) -> dict:
         ctx.restrict(Opportunity.objects.filter(ctx.in_period("closed_at"), stage__kind=WON), "owner_id"),
         "lead__source", {"won": _count(), "won_cents": _sum_cents()},
     )  # fmt: skip
+    sla = _grouped(
+        ctx.restrict(_clocks_decided(ctx), "user_id"), "lead__source",
+        {"sla_decided": _count(), "sla_met": _count(_sla_met(ctx))},
+    )  # fmt: skip
     raw: dict = {}
-    for part in (leads, mqls, won):
+    for part in (leads, mqls, won, sla):
         for source, values in part.items():
             raw.setdefault(source, _empty_source(str(labels.get(source, source)))).update(values)
     order = {s: i for i, s in enumerate(Source.values)}
@@ -441,6 +523,7 @@ def _by_source(ctx: _Ctx) -> dict:
             "opportunity_rate": K.safe_rate(r["leads_opp"], r["leads"]),
             "won": r["won"],
             "won_revenue": K.money(r["won_cents"]),
+            "sla_compliance": K.safe_rate(r["sla_met"], r["sla_decided"]),
         }
     return out
 
@@ -511,6 +594,9 @@ def kpi_report(start: date, end: date, *, as_of: datetime | None = None, by_rep:
     _run_block(ctx, closed, "owner_id", _closed_aggregates(ctx), total, per_rep)
     sdr_closed = {"sdr_sourced_cents": _sum_cents(Q(stage__kind=WON) & _credit_q(ctx))}
     _run_block(ctx, closed, "sdr_id", sdr_closed, total, per_rep)
+    _run_block(ctx, _clocks_decided(ctx), "user_id", _sla_aggregates(ctx), total, per_rep)
+    penalties = Penalty.objects.filter(ctx.in_period("started_at"))
+    _run_block(ctx, penalties, "user_id", {"suspensions": _count()}, total, per_rep)
 
     series = {
         "stl": (_speed_population(ctx), "owner_id", "stl_micros"),

@@ -1,4 +1,5 @@
-"""The manager dashboard: KPIs of a period (spec §5) for the part of the organisation the user may see."""
+"""The manager dashboard: KPIs of a period (spec §5) for the part of the organisation the user may see, with
+SLA compliance per policy and the overdue clocks of that part now."""
 
 from datetime import date, timedelta
 from zoneinfo import ZoneInfo
@@ -16,6 +17,7 @@ from baton.core import kpis as catalogue
 from baton.core.errors import DomainError
 from baton.org.models import OrgSettings
 from baton.org.selectors import subtree_user_ids
+from baton.sla.selectors import running_clocks
 from baton.web import labels
 from baton.web.forms import PeriodForm
 from baton.web.shortcuts import is_manager
@@ -85,6 +87,7 @@ def _delta(key: str, now, before) -> dict | None:
         key.startswith("speed_to_lead")
         and key != "speed_to_lead_within_5min"
         or key.startswith("sales_cycle")
+        or key in ("sla_strikes", "suspensions", "sla_system_delay_share")
     )
     good = (diff > 0) != lower_is_better
     return {"text": text, "trend": "good" if good else "bad"}
@@ -125,6 +128,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         kpis = report["kpis"]
         english = (get_language() or "en").startswith("en")
         definitions = {k.key: k.definition for k in catalogue.CATALOGUE} if english else {}
+        sla_keys = (*labels.SLA_COMPLIANCE_ROWS, *labels.SLA_COUNTS)
         context.update(
             currency=report["currency"],
             tiles=[
@@ -148,7 +152,19 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             more=[
                 (key, labels.kpi_label(key), kpis.get(key))
                 for key in catalogue.KEYS
-                if key not in labels.DASHBOARD_TILES
+                if key not in labels.DASHBOARD_TILES and key not in sla_keys
+            ],  # fmt: skip
+            sla_rows=[
+                {
+                    "key": key,
+                    "label": labels.kpi_label(key),
+                    "value": kpis.get(key),
+                    "delta": _delta(key, kpis.get(key), previous.get(key)),
+                    "title": definitions.get(key, ""),
+                }
+                for key in sla_keys
             ],  # fmt: skip
         )
+        overdue, overdue_total, _ = running_clocks(rep_ids, overdue_only=True)
+        context.update(sla_overdue=overdue, sla_overdue_total=overdue_total)
     return render(request, "analytics/dashboard.html", context)

@@ -39,6 +39,8 @@ HANDOFF_AE = "handoff AE (the receiver)"
 TOUCH_USER = "touch user"
 OPP_OWNER = "opportunity owner (AE)"
 OPP_SDR = "opportunity SDR (who handed the lead off)"
+CLOCK_USER = "clock user (who is on the hook)"
+PENALTY_USER = "the suspended person"
 
 SPEED_TO_LEAD_TARGET_MINUTES = 5
 SQL_TO_OPP_WINDOW_DAYS = 45
@@ -51,6 +53,26 @@ MICROS_PER_DAY = 86_400_000_000
 
 MEDIAN = (1, 2)
 P90 = (9, 10)
+
+# The built-in SLA policies (baton.sla.models.Policy.Key), each with its own compliance KPI,
+# ``sla_compliance_<key>``. Clocks of other policies count in the overall ``sla_compliance`` only.
+SLA_POLICY_LABELS = {
+    "speed_to_lead": "Speed to lead",
+    "acceptance": "Handoff acceptance",
+    "director_dispatch": "Director dispatch",
+    "manager_feedback": "Manager feedback",
+}
+SLA_POLICY_KEYS = tuple(SLA_POLICY_LABELS)
+ACCEPTANCE_POLICY = "acceptance"
+
+# When an SLA clock's outcome is decided (the definition shared by kpi_report and the reference):
+SLA_DECIDED = (
+    "A clock's outcome, as known at the as-of time T, is decided at one instant: a clock stopped met by T at "
+    "its stop; a clock stopped missed by T when it ran out (the earlier of its due time and its stop); a "
+    "clock still open at T (not stopped by T, started by T) missed at its due time once that is at or before "
+    "T — or, if it is paused at T, at its breach, if it was breached by T, else not yet decided. A clock "
+    "cancelled by T never counts."
+)
 
 
 @dataclass(frozen=True)
@@ -287,6 +309,56 @@ CATALOGUE: tuple[KpiDef, ...] = (
         "SDR-sourced bookings / bookings, both over the opportunities won in the period (per rep: of the "
         "bookings the AE owns, the SDR-sourced share).",
     ),
+    _k(
+        "sla_compliance",
+        "SLA compliance",
+        FLOW,
+        FRACTION,
+        CLOCK_USER,
+        "Of the SLA clocks (all policies) whose outcome was decided in the period, the share met: met / (met + "
+        "missed). " + SLA_DECIDED,
+    ),
+    *(
+        _k(
+            f"sla_compliance_{key}",
+            f"SLA compliance: {label.lower()}",
+            FLOW,
+            FRACTION,
+            CLOCK_USER,
+            f"SLA compliance over the clocks of the {key} policy only.",
+        )
+        for key, label in SLA_POLICY_LABELS.items()
+    ),
+    _k(
+        "sla_strikes",
+        "SLA strikes",
+        FLOW,
+        COUNT,
+        CLOCK_USER,
+        "Acceptance clocks decided in the period as misses that count against the person, as the two-in-a-row "
+        "penalty counts them: stopped missed by the as-of time with the person's own part alone over the "
+        "target, or still open at the as-of time and breached by then (the sweep strikes a breach at once). "
+        "An open acceptance clock past due that no sweep has breached yet is a miss, not yet a strike.",
+    ),
+    _k(
+        "sla_system_delay_share",
+        "SLA misses caused by the system",
+        FLOW,
+        FRACTION,
+        CLOCK_USER,
+        "Of the SLA misses decided in the period whose clock stopped by the as-of time, the share the system's "
+        "wait caused (routing, enrichment, outside business hours): the person's own part was within the "
+        "target, so the miss does not count against them.",
+    ),
+    _k(
+        "suspensions",
+        "Suspensions",
+        FLOW,
+        COUNT,
+        PENALTY_USER,
+        "SLA penalties (no new MQLs for a month after two acceptance strikes in a row) that started in the "
+        "period, lifted since or not.",
+    ),
 )
 
 BY_KEY: dict[str, KpiDef] = {k.key: k for k in CATALOGUE}
@@ -300,6 +372,8 @@ BY_SOURCE_FIELDS: dict[str, str] = {
     "opportunity_rate": "of those leads, the share with an opportunity created by the as-of time (lead owner)",
     "won": "opportunities of leads with this source won in the period (opportunity owner)",
     "won_revenue": "their amounts (opportunity owner)",
+    "sla_compliance": "of the SLA clocks of leads with this source decided in the period, the share met "
+    "(clock user)",
 }
 
 

@@ -9,6 +9,7 @@ A member who joins starts at the pool's current level (nobody is flooded, nothin
 team changes).
 """
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -76,10 +77,16 @@ def choose_many(
         if not c.skip_reason
     }
     decisions = []
+    total_weight = sum(v[1] for v in state.values())
     for _ in range(n):
         ranked = sorted(
             state, key=lambda u: _key(strategy, state[u][0], state[u][1], state[u][2], state[u][3], u)
         )
+        if strategy == WEIGHTED and ranked:
+            # Smooth as well as exact: nobody may run ahead of their share of the next item (rounded up).
+            given = sum(v[0] for v in state.values()) + 1
+            within = [u for u in ranked if state[u][0] < math.ceil(given * state[u][1] / total_weight - 1e-9)]
+            ranked = within + [u for u in ranked if u not in within] if within else ranked
         chosen = ranked[0] if ranked else None
         explanation = {
             "strategy": strategy,
@@ -442,7 +449,9 @@ def policy_parse(data) -> Policy:
     problems: list[str] = []
     if not isinstance(data, dict):
         raise PolicyError(["a routing policy is an object with rules and a fallback"])
-    raw_rules = data.get("rules") or []
+    raw_rules = data.get("rules", [])
+    if raw_rules is None:
+        raw_rules = []
     if not isinstance(raw_rules, list):
         problems.append("rules is a list")
         raw_rules = []

@@ -18,7 +18,7 @@ from baton.qualification.views import qualify_card_context
 from baton.routing.selectors import display_names, latest_decisions
 from baton.scoring.selectors import lead_probability
 from baton.scoring.services import latest_snapshot, lead_score_explain
-from baton.sla.selectors import lead_clocks
+from baton.sla.selectors import lead_clocks, sla_panel
 from baton.web.forms import DisqualifyForm, TouchForm
 from baton.web.labels import STATUS_LABELS
 from baton.web.shortcuts import (
@@ -51,7 +51,8 @@ def _queue_context(request: HttpRequest) -> dict:
 @require_GET
 @role_required(is_sdr)
 def queue(request: HttpRequest) -> HttpResponse:
-    return render(request, "leads/queue.html", {"active": "queue", "tab": "queue", **_queue_context(request)})
+    return render(request, "leads/queue.html", {"active": "queue", "tab": "queue", **_queue_context(request),
+                                                "sla_panel": sla_panel(request.user)})  # fmt: skip
 
 
 @require_GET

@@ -6,6 +6,7 @@ the read-decide-write of its assignments, so no two requests pick from the same 
 batch needs is read in a few set-based queries; the decisions are made in Python by ``core.routing``.
 """
 
+import re
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -17,6 +18,7 @@ from django.db.models import Count, Q
 
 from baton import clock, localcache
 from baton.core import routing as core
+from baton.core.calendar import is_working
 from baton.core.errors import Conflict, InvalidInput, NotFound
 from baton.dbutil import rows_insert, rows_update
 from baton.org.models import EligibleListEntry, Leave, OrgSettings, Role, RoleAssignment, Team, User
@@ -248,7 +250,7 @@ class _Eligibility:
     org: _Org
     user_ids: set[int]
     at: datetime
-    leaves: dict[int, datetime] = field(default_factory=dict)
+    leaves: dict[int, list[tuple[datetime, datetime]]] = field(default_factory=dict)
     listed: set[int] | None = None  # None: no list this month
     month: str = ""
     today: dict[int, int] = field(default_factory=dict)
@@ -259,10 +261,10 @@ class _Eligibility:
     def prepare(self, rules: Sequence[core.Rule], ats: Sequence[datetime]) -> None:
         ids = self.user_ids
         first, last = min(ats), max(ats)
-        for user_id, ends_at in Leave.objects.filter(
+        for user_id, starts_at, ends_at in Leave.objects.filter(
             user_id__in=ids, starts_at__lte=last, ends_at__gt=first
-        ).values_list("user_id", "ends_at"):
-            self.leaves[user_id] = max(ends_at, self.leaves.get(user_id, ends_at))
+        ).values_list("user_id", "starts_at", "ends_at"):
+            self.leaves.setdefault(user_id, []).append((starts_at, ends_at))
         wants = {k for r in rules for k, v in r.options.items() if v}
         if "eligible_list" in wants or self.kind == RoutingPolicy.Kind.HANDOFF:
             self.month = last.astimezone(self.org.tz).strftime("%Y-%m")
@@ -296,9 +298,9 @@ class _Eligibility:
         working = None
         if req.working_hours:
             cal = self.calendars.get(person.team_id)
-            working = cal.is_working(at) if cal is not None else None
+            working = is_working(cal, at) if cal is not None else None
         facts = core.MemberFacts(
-            out_of_office=person.out_of_office, leave_until=self.leaves.get(person.pk),
+            out_of_office=person.out_of_office, leave_until=max((end for start, end in self.leaves.get(person.pk, ()) if start <= at < end), default=None),
             suspended_until=person.suspended_until,
             on_eligible_list=None if self.listed is None else person.pk in self.listed, working_now=working,
             assigned_today=self.today.get(person.pk, 0), open_items=self.open.get(person.pk, 0),
@@ -485,11 +487,12 @@ def routing_decide(kind: str, facts: Sequence[dict], ats: Sequence[datetime], *,
             steps.append((r, key, members, note))
             all_members |= {p.pk for p in members}
         plans.append((steps, trace))
-    elig = _Eligibility(kind, org, all_members, max(ats))
-    elig.prepare([s[0] for steps, _ in plans for s in steps], ats)
     owners: dict[str, dict[int, tuple[int | None, str]]] = {}
     for strategy in {s[0].strategy for steps, _ in plans for s in steps} & set(core.OWNER_STRATEGIES):
         owners[strategy] = _owners(strategy, facts)
+        all_members |= {owner for owner, _ in owners[strategy].values() if owner is not None}
+    elig = _Eligibility(kind, org, all_members, max(ats))
+    elig.prepare([s[0] for steps, _ in plans for s in steps], ats)
     pools: dict[str, _Pool] = {}
 
     def pool_of(key: str, members: list[Person], rule: core.Rule) -> _Pool:
@@ -501,8 +504,13 @@ def routing_decide(kind: str, facts: Sequence[dict], ats: Sequence[datetime], *,
         explanation = routed.decision.explanation
         explanation.update(policy_version=active.version, rule=routed.rule,
                            rule_name=next(s[0].name for s in steps if s[0].key == routed.rule), trace=trace)  # fmt: skip
-        if tried and routed.chosen_id is not None:
+        if tried and (routed.chosen_id is not None or routed.queue):
             explanation["fell_back"] = tried
+            if routed.queue:
+                explanation["skipped"] = [s for t in tried for s in t.get("skipped", [])]
+                explanation["why"] = (
+                    f"{'; '.join(t['why'] for t in tried if t['why'])}; then {explanation['why']}"
+                )
         elif tried and routed.chosen_id is None and not routed.queue:
             explanation["why"] = "; then ".join(t["why"] for t in tried if t["why"]) or explanation.get(
                 "why", ""
@@ -560,7 +568,9 @@ def routing_decide(kind: str, facts: Sequence[dict], ats: Sequence[datetime], *,
                     decision, key, rule.key, active.version, dispatch=strategy == core.DIRECTOR_DISPATCH
                 )
                 break
-            tried.append({"rule": rule.key, "pool": key, "why": decision.explanation.get("why") or note})
+            why = decision.explanation.get("why", "")
+            tried.append({"rule": rule.key, "pool": key, "why": f"{note}: {why}" if note else why,
+                          "skipped": decision.explanation.get("skipped", [])})  # fmt: skip
             routed = Routed(decision, key, rule.key, active.version)
         assert routed is not None
         return finish(steps, trace, routed, tried)
@@ -763,9 +773,7 @@ def unrouted_retry_due(at: datetime):
 
 
 def _month(text: str) -> str:
-    try:
-        datetime.strptime(text, "%Y-%m")
-    except (TypeError, ValueError):
+    if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", text or ""):
         raise InvalidInput(f"a month is written YYYY-MM, not {text!r}")
     return text
 

@@ -594,24 +594,27 @@ def _dates_clean(values, what: str, problems: list[str]) -> list[str]:
     return [d.isoformat() for d in sorted(out)]
 
 
-def _holidays_check(country: str, subdivision: str, problems: list[str]) -> None:
+def _holidays_check(country: str, subdivision: str, problems: list[str]) -> str:
+    """Check the holiday country and subdivision; returns the subdivision as the holiday list spells it."""
     import holidays as holidays_lib
 
     if not country:
         if subdivision:
             problems.append("a holiday subdivision needs a holiday country")
-        return
+        return subdivision
     supported = holidays_lib.list_supported_countries()
     if country not in supported:
         problems.append(f"no public holiday list for country {country!r} (use an ISO 3166 code such as CN, "
                         "HK, SG, JP or US, or none)")  # fmt: skip
-        return
+        return subdivision
     if subdivision:
+        subdivision = next((s for s in supported[country] if s.lower() == subdivision.lower()), subdivision)
         try:
             holidays_lib.country_holidays(country, subdiv=subdivision, years=[baton_clock.now().year])
         except (NotImplementedError, ValueError):
             known = ", ".join(supported[country][:20]) or "none"
             problems.append(f"{country} has no subdivision {subdivision!r} (its subdivisions: {known})")
+    return subdivision
 
 
 def _calendar_config(cal: Calendar) -> dict:
@@ -635,7 +638,7 @@ def calendar_put(name: str, *, actor, zone: str, hours: dict, holiday_country: s
     hours = _hours_clean(hours, problems)
     country = holiday_country.strip().upper() if isinstance(holiday_country, str) else ""
     subdivision = holiday_subdivision.strip() if isinstance(holiday_subdivision, str) else ""
-    _holidays_check(country, subdivision, problems)
+    subdivision = _holidays_check(country, subdivision, problems)
     days_off = _dates_clean(extra_days_off, "extra days off", problems)
     working = _dates_clean(extra_working_days, "extra working days", problems)
     both = sorted(set(days_off) & set(working))

@@ -21,6 +21,10 @@ def nav_items(user) -> list[dict]:
     items.append({"key": "dashboard", "url": "/dashboard/", "label": _("Dashboard")})
     if admin or is_manager(user):
         items.append({"key": "qualification", "url": "/settings/qualification/", "label": _("Qualification")})
+    if admin or is_manager(user):
+        items.append({"key": "sla", "url": "/settings/sla/", "label": _("SLA")})
+    if admin or is_manager(user):
+        items.append({"key": "routing", "url": "/settings/routing/", "label": _("Routing")})
     if admin or user.has_role(Role.SDR_DIRECTOR):
         items.append({"key": "scoring", "url": "/settings/scoring/", "label": _("Scoring")})
     if admin:

@@ -74,6 +74,11 @@ KPIS = {
     "opportunity_rate": (_("Opportunity rate"), "rate"),
     "won_revenue": (_("Won revenue"), "money"),
     "sla_compliance": (_("SLA compliance"), "rate"),
+    "sla_compliance_speed_to_lead": (_("SLA: speed to lead"), "rate"),
+    "sla_compliance_acceptance": (_("SLA: handoff acceptance"), "rate"),
+    "sla_compliance_director_dispatch": (_("SLA: director dispatch"), "rate"),
+    "sla_compliance_manager_feedback": (_("SLA: manager feedback"), "rate"),
+    "sla_system_delay_share": (_("SLA misses caused by the system"), "rate"),
 }
 
 # The tiles at the top of the manager dashboard, in order.
@@ -84,8 +89,14 @@ DASHBOARD_TILES = (
 )  # fmt: skip
 LEADERBOARD_COLUMNS = (
     "leads", "touches", "mqls", "sqls", "mql_to_sql_rate", "opps_created", "won", "bookings",
-    "speed_to_lead_median_min",
+    "speed_to_lead_median_min", "sla_compliance",
 )  # fmt: skip
+# The SLA card of the manager dashboard: compliance overall and per built-in policy, then the counts.
+SLA_COMPLIANCE_ROWS = (
+    "sla_compliance", "sla_compliance_speed_to_lead", "sla_compliance_acceptance",
+    "sla_compliance_director_dispatch", "sla_compliance_manager_feedback",
+)  # fmt: skip
+SLA_COUNTS = ("sla_strikes", "suspensions", "sla_system_delay_share")
 BY_SOURCE_COLUMNS = ("leads", "mqls", "mql_rate", "acceptance_rate", "opportunity_rate", "won", "won_revenue")
 FUNNEL = (("leads", _("Leads")), ("mqls", _("MQLs")), ("sqls", _("SQLs")), ("opps_created", _("Opportunities")),
           ("won", _("Won")))  # fmt: skip
