@@ -239,23 +239,28 @@ def _penalties_apply(stopped: Sequence[Clock], at: datetime) -> list[int]:
     people = {u.pk: u for u in User.objects.filter(pk__in=users)}
     last_penalty = dict(Penalty.objects.filter(user_id__in=users).values("user_id")
                         .annotate(latest=Max("started_at")).values_list("user_id", "latest"))  # fmt: skip
+    # Only the trailing run of misses matters: a miss happened at its due instant (whether the sweep found
+    # it running or it stopped late), a success when it stopped; the run restarts after a penalty. Two
+    # bounded reads per person who is not suspended already (a sweep may strike hundreds at once).
+    ok = Q(state=Clock.State.MET) | Q(state=Clock.State.MISSED, outcome__counts_against=False)
+    miss = Q(state=Clock.State.MISSED, outcome__counts_against=True) | Q(
+        state=Clock.State.RUNNING, breached_at__isnull=False
+    )
     history: dict[int, list[tuple[int, bool]]] = defaultdict(list)
-    # Each person's acceptance outcomes since their last penalty began (or all), oldest first. A miss
-    # happened at its due instant (whether the sweep found it running or it stopped late), a success
-    # when it stopped; a clock breached while running is a miss already.
-    decided = []
-    for pk, user_id, state, outcome, stopped_at, due_at in Clock.objects.filter(
-        Q(state__in=[Clock.State.MET, Clock.State.MISSED]) | Q(state=Clock.State.RUNNING, breached_at__isnull=False),
-        user_id__in=users, policy__key="acceptance",
-    ).values_list("pk", "user_id", "state", "outcome", "stopped_at", "due_at"):  # fmt: skip
-        if state == Clock.State.RUNNING or outcome.get("counts_against", False):
-            decided.append((due_at, pk, user_id, False))
-        else:
-            decided.append((stopped_at, pk, user_id, True))
-    for instant, pk, user_id, ok in sorted(decided):
+    for user_id in sorted(users):
+        until = people[user_id].suspended_until
+        if until is not None and until > at:
+            continue
+        mine = Clock.objects.filter(user_id=user_id, policy__key="acceptance")
         since = last_penalty.get(user_id)
-        if since is None or instant > since:
-            history[user_id].append((pk, ok))
+        last_ok = (mine.filter(ok, stopped_at__gt=since) if since else mine.filter(ok)).aggregate(
+            latest=Max("stopped_at")
+        )["latest"]
+        after = max((t for t in (since, last_ok) if t is not None), default=None)
+        run = mine.filter(miss, due_at__gt=after) if after else mine.filter(miss)
+        history[user_id] = [
+            (pk, False) for pk in reversed(run.order_by("-due_at", "-pk").values_list("pk", flat=True)[:50])
+        ]
     suspended, penalties, notes = [], [], []
     for user_id in sorted(users):
         person = people[user_id]
