@@ -131,6 +131,27 @@ def cmd_user_create(args) -> int:
     return 0
 
 
+def cmd_user_remove(args) -> int:
+    _setup()
+    from baton.core.errors import DomainError
+    from baton.org.models import User
+    from baton.routing.services import rep_remove
+
+    user = User.objects.filter(username=args.username).first()
+    if user is None:
+        print(f"error: no user {args.username!r}", file=sys.stderr)
+        return 2
+    try:
+        r = rep_remove(user, actor=None)
+    except DomainError as exc:
+        print(f"error: {exc.message}", file=sys.stderr)
+        return 2
+    print(f"removed {r.username}: {r.handoffs_moved} pending handoff(s) re-routed, {len(r.handoffs_stuck)} without "
+          f"a receiver {r.handoffs_stuck or ''}, {r.leads_rerouted} new lead(s) re-routed, {r.leads_to_pool} lead(s) "
+          "back in the public pool")  # fmt: skip
+    return 1 if r.handoffs_stuck else 0
+
+
 def cmd_form_create(args) -> int:
     _setup()
     from baton.core.errors import DomainError
@@ -417,6 +438,10 @@ def build_parser() -> argparse.ArgumentParser:
     u.add_argument("--team")
     u.add_argument("--name")
     u.set_defaults(func=cmd_user_create)
+    u = usub.add_parser("remove", help="deactivate a rep and hand their open work on (handoffs, leads); exit 1 if "
+                        "a handoff found no other receiver")  # fmt: skip
+    u.add_argument("username")
+    u.set_defaults(func=cmd_user_remove)
 
     s = sub.add_parser("form", help="public web forms")
     fsub = s.add_subparsers(dest="form_command", required=True)

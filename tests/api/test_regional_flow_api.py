@@ -199,3 +199,37 @@ def test_policy_validation_lists_every_problem(org):
     assert any("team_id" in p for p in problems)
     assert any("weights" in p for p in problems)
     assert any("fallback" in p for p in problems)
+
+
+def test_a_rep_removed_while_holding_work_hands_it_on(org, api_as, lead_payload):
+    from baton.leads.models import Lead
+    from baton.notifications.models import Notification
+
+    _, _, handoff = walk_to_handoff(api_as, lead_payload)
+    holder = handoff["ae"]["username"]
+    other = ({"ae1", "ae2"} - {holder}).pop()
+    new_lead = api_as("admin").post("/leads", {**lead_payload, "email": "fresh@x.cn"}).json()
+    sdr_name = new_lead["owner"]["username"]
+    r = api_as("sdr1").post(f"/routing/people/{holder}/remove")
+    assert r.status_code == 403
+    r = api_as("admin").post(f"/routing/people/{holder}/remove")
+    assert r.status_code == 200, r.content
+    assert r.json() == {"username": holder, "handoffs_moved": 1, "handoffs_stuck": [], "leads_rerouted": 0,
+                        "leads_to_pool": 0}  # fmt: skip
+    h = Handoff.objects.get(pk=handoff["id"])
+    assert h.ae.username == other
+    assert Clock.objects.get(handoff=h, state="running").user.username == other
+    assert Notification.objects.filter(user=org["director"], verb="rep_removed").exists()
+    r = api_as("admin").post(f"/routing/people/{holder}/remove")
+    assert r.status_code == 409
+    # An SDR leaves: the untouched new lead goes to the other SDR, not to the pool.
+    r = api_as("admin").post(f"/routing/people/{sdr_name}/remove")
+    assert r.json()["leads_rerouted"] == 1
+    lead = Lead.objects.get(pk=new_lead["id"])
+    assert lead.owner.username == ({"sdr1", "sdr2"} - {sdr_name}).pop()
+    # The last AE of the region leaves while holding it: nobody else can take it; it is listed.
+    r = api_as("admin").post(f"/routing/people/{other}/remove")
+    body = r.json()
+    assert body["handoffs_moved"] == 1  # to the West AE (the region has nobody left: all AEs)
+    r = api_as("admin").post("/routing/people/ae_w/remove")
+    assert r.json()["handoffs_stuck"] == [handoff["id"]]

@@ -20,12 +20,12 @@ from .conftest import SMTP_PASSWORD, T0, free_port, html, plain, subject
 pytestmark = pytest.mark.django_db
 
 
-
 def local(instant):
     """Due times are shown in the reader's zone (the AE's team is in Shanghai)."""
     from zoneinfo import ZoneInfo
 
     return instant.astimezone(ZoneInfo("Asia/Shanghai"))
+
 
 def hand_off(org):
     lead = lead_capture(

@@ -29,6 +29,10 @@ MESSAGES = {
         "%(count)s new lead(s) could not be routed: %(why)s. Baton tries again every 10 minutes; "
         "see the unrouted leads"
     ),
+    "rep_removed": _(
+        "%(who)s was removed: %(moved)s pending handoff(s) re-routed, %(stuck)s left without a receiver, "
+        "%(rerouted)s new lead(s) re-routed, %(pool)s lead(s) back in the public pool"
+    ),
     "handoff_dispatch": _("%(sdr)s handed off %(lead)s to your region: dispatch it to a rep by %(due)s"),
     "handoff_dispatched": _("%(director)s dispatched %(lead)s to %(ae)s"),
     # The SLA engine's (sla.services). params: count (clocks in the notice), policy (its name), due_at (an
@@ -54,7 +58,10 @@ GROUPS = {
         _("SLA reminders, breaches and penalties"),
         ("sla_reminder", "sla_breached", "handoff_overdue", "sla_penalty", "sla_penalty_lifted"),
     ),
-    "escalations": (_("Escalations"), ("sla_escalated", "sla_penalty_report", "routing_unrouted")),
+    "escalations": (
+        _("Escalations"),
+        ("sla_escalated", "sla_penalty_report", "routing_unrouted", "rep_removed"),
+    ),
     "leads": (
         _("Lead assignments, recycling and imports"),
         ("lead_assigned", "leads_recycled", "leads_imported", "targets_inbound_conflict", "routing_failed"),

@@ -296,3 +296,24 @@ def territory_put(request: HttpRequest, payload: TerritoryIn):
     territory = services.territory_save(payload.name, owner, regions=payload.regions, cities=payload.cities,
                                         industries=payload.industries, actor=request.auth)  # fmt: skip
     return territory_out(selectors.territory_get(territory.pk))
+
+
+# --- A rep leaves ---------------------------------------------------------------------------------------
+
+
+class RemovalOut(Schema):
+    username: str
+    handoffs_moved: int
+    handoffs_stuck: list[int]
+    leads_rerouted: int
+    leads_to_pool: int
+
+
+@router.post(
+    "/people/{username}/remove", response=RemovalOut,
+    summary="Deactivate a rep and hand their open work on: handoffs and new leads re-routed, the rest to the pool",
+)  # fmt: skip
+def rep_remove(request: HttpRequest, username: str):
+    selectors.require_writer(request.auth)
+    removal = services.rep_remove(_user(username), actor=request.auth)
+    return removal.__dict__

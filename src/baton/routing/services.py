@@ -858,3 +858,76 @@ def route_handoff_away(lead, *, at: datetime, exclude: set[int], why: str) -> Ro
                             exclude=[exclude])  # fmt: skip
     routed[0].decision.explanation["rerouted"] = why
     return _record(RoutingDecision.Kind.HANDOFF, [lead], routed, [at])[0]
+
+
+# --- A rep leaves -----------------------------------------------------------------------------------------
+
+
+@dataclass
+class Removal:
+    username: str
+    handoffs_moved: int
+    handoffs_stuck: list[int]
+    leads_rerouted: int
+    leads_to_pool: int
+
+
+def rep_remove(user: User, *, actor, at: datetime | None = None) -> Removal:
+    """Deactivate a rep and hand their open work on, so nothing stalls: pending handoffs go to another
+    receiver by the handoff policy, untouched new leads to another SDR by the lead policy, their other
+    open leads (working, nurturing) to the public pool. Whatever nobody can take is listed, and their
+    manager, the SDR directors and the ops admins are told."""
+    from baton.handoffs.models import Handoff
+    from baton.handoffs.services import handoffs_reroute
+    from baton.leads.models import Lead, LeadEvent
+    from baton.leads.services import leads_reroute
+    from baton.notifications.services import NotificationRequest, notifications_send
+    from baton.org.services import audit_record
+    from baton.sla.services import clocks_stop
+
+    at = at or clock.now()
+    if actor is not None and not actor.is_admin:
+        raise InvalidInput("only an ops admin can remove a rep")
+    if actor is not None and actor.pk == user.pk:
+        raise InvalidInput("you cannot remove yourself")
+    if not user.is_active:
+        raise Conflict(f"{user.label} was already removed", code="already_removed")
+    why = f"{user.label} left the team"
+    with transaction.atomic():
+        User.objects.filter(pk=user.pk).update(is_active=False)
+        user.is_active = False
+        pending = list(
+            Handoff.objects.filter(ae=user, status=Handoff.Status.PENDING).values_list("pk", flat=True)
+        )
+        moved = handoffs_reroute(pending, at=at, why=why) if pending else 0
+        stuck = list(Handoff.objects.filter(pk__in=pending, ae=user).values_list("pk", flat=True))
+        open_leads = Lead.objects.filter(
+            owner=user, merged_into=None, status__in=("new", "working", "nurturing")
+        )
+        untouched = list(open_leads.filter(status="new", first_touch_at=None).values_list("pk", flat=True))
+        rerouted = leads_reroute(untouched, at=at, why=why) if untouched else 0
+        rest = list(open_leads.values_list("pk", "cycle"))
+        if rest:
+            ids = [pk for pk, _ in rest]
+            Lead.objects.filter(pk__in=ids).update(owner=None, owned_since=None)
+            clocks_stop("reassigned", lead_ids=ids, at=at)
+            rows_insert(LeadEvent, [
+                LeadEvent(lead_id=pk, kind=LeadEvent.Kind.RECYCLED, occurred_at=at, cycle=cycle, reason=why,
+                          data={"previous_owner_id": user.pk})
+                for pk, cycle in rest
+            ])  # fmt: skip
+        audit_record(actor, "user.remove", "user", user.pk,
+                     {"handoffs_moved": moved, "handoffs_stuck": stuck, "leads_rerouted": rerouted,
+                      "leads_to_pool": len(rest)}, at=at)  # fmt: skip
+        watchers = set(RoleAssignment.objects.filter(role__in=(Role.SDR_DIRECTOR, Role.OPS_ADMIN), user__is_active=True)
+                       .values_list("user_id", flat=True)) | ({user.manager_id} if user.manager_id else set())  # fmt: skip
+        params = {
+            "who": user.label,
+            "moved": moved,
+            "stuck": len(stuck),
+            "rerouted": rerouted,
+            "pool": len(rest),
+        }
+        notifications_send([NotificationRequest(u, "rep_removed", params, link="/routing/unrouted/", at=at)
+                            for u in sorted(watchers - {user.pk})])  # fmt: skip
+    return Removal(user.username, moved, stuck, rerouted, len(rest))

@@ -50,6 +50,7 @@ class PolicyForm(forms.Form):
     target_minutes = forms.IntegerField(label=_("Minutes"), min_value=0, max_value=59,
                                         widget=forms.NumberInput(attrs={"class": "narrow"}))  # fmt: skip
     counted = forms.ChoiceField(label=_("Counted in"), choices=COUNTED, widget=forms.RadioSelect)
+    # xgettext:no-python-format
     reminders = forms.CharField(label=_("Reminders (% of the target)"), required=False, max_length=100,
                                 widget=forms.TextInput(attrs={"placeholder": "50, 80"}))  # fmt: skip
     breach_actions = forms.MultipleChoiceField(label=_("On a breach"), required=False, choices=_actions,
@@ -81,6 +82,7 @@ class PolicyForm(forms.Form):
             except ValueError:
                 raise forms.ValidationError(_("“%(value)s” is not a percentage.") % {"value": part})
             if not 0 < value < 100:
+                # xgettext:no-python-format
                 raise forms.ValidationError(_("A reminder is between 0 and 100% of the target."))
             out.append(round(value / 100, 4))
         return out
