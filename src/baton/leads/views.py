@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from baton import clock
 from baton.core.errors import DomainError
 from baton.core.lifecycle import LeadStatus
 from baton.handoffs.selectors import lead_handoffs
@@ -162,11 +163,25 @@ def lead_context(
         "touches": list(selectors.lead_touches(lead)[:100]),
         "handoffs": handoffs,
         "can_disqualify": can_work and lead.status in OPEN_STATUSES,
+        "dispatch_options": _dispatch_options(user, lead),
         "touch_form": forms.get("touch") or TouchForm(),
         "dq_form": forms.get("dq") or DisqualifyForm(),
         "errors": errors,
         **qualify_card_context(request, lead, forms=forms, errors=errors),
     }
+
+
+def _dispatch_options(user, lead: Lead) -> list:
+    """For a director holding a lead routing sent them to dispatch: the reps, each with why they cannot
+    take it now ("" when they can)."""
+    from baton.org.models import MANAGER_ROLES, SDR_ROLES, User
+    from baton.routing.services import person_skip_reason
+
+    if lead.owner_id != user.pk or not user.has_role(*MANAGER_ROLES) or lead.status not in ("new", "working"):
+        return []
+    reps = User.objects.filter(roles__role__in=SDR_ROLES, is_active=True).exclude(pk=user.pk).distinct()
+    now = clock.now()
+    return [(u, person_skip_reason("lead", u, now)) for u in sorted(reps, key=lambda u: u.label)]
 
 
 def lead_response(request: HttpRequest, lead_id: int, *, form_key: str | None = None, form=None,
@@ -353,3 +368,22 @@ def target_list(request: HttpRequest, list_id: int) -> HttpResponse:
     counts = {o: sum(1 for t in rows if t.outcome == o) for o in ("clear", "inbound", "duplicate", "invalid")}
     return render(request, "leads/target_list.html", {"active": "leads", "target_list": found, "rows": rows,
                                                        "counts": counts})  # fmt: skip
+
+
+@require_POST
+@login_required
+def dispatch(request: HttpRequest, lead_id: int) -> HttpResponse:
+    """Director dispatch: pass the lead to a rep."""
+    from baton.org.models import User
+
+    lead = get_or_404(selectors.lead_get, request.user, lead_id)
+    fail = {"form_key": "dispatch", "card": "dispatch-card", "card_template": "leads/_dispatch_card.html"}
+    to = User.objects.filter(pk=request.POST.get("to") or 0, is_active=True).first()
+    if to is None:
+        return lead_response(request, lead_id, status=422, error=_("Choose the rep who receives it."), **fail)
+    try:
+        services.lead_dispatch(lead, request.user, to)
+    except DomainError as exc:
+        return lead_response(request, lead_id, status=exc.status, error=exc.message, **fail)
+    messages.success(request, _("Dispatched to %(rep)s.") % {"rep": to.label})
+    return redirect_after_post(request, reverse("web:lead_list"))

@@ -42,6 +42,7 @@ urlpatterns = [
     path("leads/<int:lead_id>/", leads.lead_detail, name="lead"),
     path("leads/<int:lead_id>/touches/", leads.touch_create, name="touch_create"),
     path("leads/<int:lead_id>/disqualify/", leads.disqualify, name="disqualify"),
+    path("leads/<int:lead_id>/dispatch/", leads.dispatch, name="lead_dispatch"),
     path("leads/<int:lead_id>/qualification/", qualification.save, name="qualification"),
     path("leads/<int:lead_id>/qualification/<slug:framework>/", qualification.card, name="qualification_tab"),
     path(
