@@ -184,7 +184,7 @@ def test_a_lead_rule_sends_big_accounts_to_the_director_who_dispatches(org, api_
     dispatch_clock.refresh_from_db()
     assert dispatch_clock.state == "met"
     speed = Clock.objects.get(lead_id=big["id"], policy__key="speed_to_lead")
-    assert speed.user_id == org["sdr2"].pk and speed.started_at == datetime.fromisoformat(big["created_at"])
+    assert speed.user_id == org["sdr2"].pk and speed.started_at == TUE_10  # their own five minutes
 
 
 def test_policy_validation_lists_every_problem(org):

@@ -474,8 +474,8 @@ def leads_assign_from_routing(
 
 
 def lead_dispatch(lead: Lead, director, to_user, *, at: datetime | None = None) -> Lead:
-    """A director passes a lead routing sent them (director dispatch) to a rep; the rep's speed-to-lead
-    clock starts (the time it waited for the dispatch is the system's)."""
+    """A director passes a lead routing sent them (director dispatch) to a rep; the rep's own speed-to-lead
+    clock starts now (the wait for the dispatch was the director's, on their dispatch clock)."""
     from baton.org.models import MANAGER_ROLES
     from baton.routing.models import RoutingDecision
     from baton.routing.services import person_skip_reason
@@ -509,9 +509,7 @@ def lead_dispatch(lead: Lead, director, to_user, *, at: datetime | None = None) 
                                  data={"decision_id": record.pk, "to": to_user.username})  # fmt: skip
         clocks_stop("dispatched", lead_ids=[lead.pk], at=at)
         if lead.first_touch_at is None and lead.status == LeadStatus.NEW:
-            clocks_start(
-                [ClockStart("speed_to_lead", lead.pk, to_user.pk, lead.created_at, actionable_at=at)]
-            )
+            clocks_start([ClockStart("speed_to_lead", lead.pk, to_user.pk, at, actionable_at=at)])
         notifications_send([NotificationRequest(to_user.pk, "lead_assigned",
                                                 {"lead": str(lead), "source": str(SOURCE_LABELS[lead.source])},
                                                 link=f"/leads/{lead.pk}/", lead=lead, at=at)])  # fmt: skip
@@ -520,8 +518,9 @@ def lead_dispatch(lead: Lead, director, to_user, *, at: datetime | None = None) 
 
 def leads_reroute(lead_ids, *, at: datetime, why: str) -> int:
     """Move untouched leads whose SDR missed speed to lead to another SDR by the routing policy (never
-    back to the one who missed). The old clock stops as missed; the new owner's clock starts now, and the
-    wait so far is the system's. A lead nobody else can take stays with its owner."""
+    back to the one who missed). The old clock stops as missed; the new owner gets their own full target
+    from now (else the next sweep would find it breached at once and move it again). A lead nobody else
+    can take stays with its owner."""
     from baton.routing.models import RoutingDecision
     from baton.routing.services import _record, lead_facts, policy_active, routing_decide
     from baton.sla.services import ClockStart, clocks_start, clocks_stop
@@ -555,7 +554,7 @@ def leads_reroute(lead_ids, *, at: datetime, why: str) -> int:
                                              link=f"/leads/{lead.pk}/", lead=lead, at=at))  # fmt: skip
         rows_update(Lead, [lead for lead, _ in moving], ["owner", "owned_since"])
         rows_insert(LeadEvent, events)
-        clocks_start([ClockStart("speed_to_lead", lead.pk, r.chosen_id, lead.created_at, actionable_at=at)
+        clocks_start([ClockStart("speed_to_lead", lead.pk, r.chosen_id, at, actionable_at=at)
                       for lead, r in moving])  # fmt: skip
         notifications_send(notes)
     return len(moving)
