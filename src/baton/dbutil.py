@@ -21,14 +21,19 @@ def rows_update(model: type[models.Model], objs: Sequence[models.Model], fields:
     fields = [model._meta.get_field(f) for f in fields]
     if not objs or not fields:
         return
-    if len(objs) == 1:
-        obj = objs[0]
-        model.objects.filter(pk=obj.pk).update(**{f.attname: getattr(obj, f.attname) for f in fields})
-        return
-    unique = list({obj.pk: obj for obj in objs}.values())  # the last version of each row wins
     quote = connection.ops.quote_name
     table = quote(model._meta.db_table)
     pk = model._meta.pk
+    if len(objs) == 1:  # a plain UPDATE … WHERE pk = …, without building a query (hot paths write one row)
+        obj = objs[0]
+        assignments = ", ".join(f"{quote(f.column)} = %s" for f in fields)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {table} SET {assignments} WHERE {quote(pk.column)} = %s",  # noqa: S608
+                [db_value(f, memo=False)(getattr(obj, f.attname)) for f in fields] + [obj.pk],
+            )
+        return
+    unique = list({obj.pk: obj for obj in objs}.values())  # the last version of each row wins
     columns = [pk, *fields]
     names = ", ".join(quote(f"c{i}") for i in range(len(columns)))
     if connection.vendor == "postgresql":
@@ -72,18 +77,21 @@ def _identity(value):
     return value
 
 
-def db_value(field: models.Field):
+def db_value(field: models.Field, *, memo: bool = True):
     """A fast value → database parameter converter for one field.
 
     Strings, numbers, booleans and foreign-key ids pass through as they are (what the field's own
     conversion returns for values of the right type); date-times go through the backend's adapter
-    (memoised: bulk rows repeat the same instants); JSON is encoded by ``json_text`` (the text Django's
-    adapter would store, up to spacing); everything else through the field's full ``get_db_prep_save``.
+    (memoised unless ``memo`` is false, for one row: bulk rows repeat the same instants); JSON is encoded
+    by ``json_text`` (the text Django's adapter would store, up to spacing); everything else through the
+    field's full ``get_db_prep_save``.
     """
     if isinstance(field, _AS_IS):
         return _identity
     if isinstance(field, models.DateTimeField):
-        adapt = functools.lru_cache(maxsize=8192)(connection.ops.adapt_datetimefield_value)
+        adapt = connection.ops.adapt_datetimefield_value
+        if memo:
+            adapt = functools.lru_cache(maxsize=8192)(adapt)
         return lambda value: None if value is None else adapt(value)
     if isinstance(field, models.JSONField) and field.encoder is None:
         if connection.vendor == "sqlite":
@@ -138,9 +146,10 @@ def rows_insert_values(
     given = [by_attname[c] for c in columns]
     rest = [f for a, f in by_attname.items() if a not in set(columns)]
     fields = given + rest
-    convert = [(i, _shared_json(prep) if prep is json_text else prep)
-               for i, prep in enumerate(db_value(f) for f in given) if prep is not _identity]  # fmt: skip
-    defaults = tuple(db_value(f)(f.get_default()) for f in rest)
+    memo = len(rows) > 1
+    convert = [(i, _shared_json(prep) if prep is json_text and memo else prep)
+               for i, prep in enumerate(db_value(f, memo=memo) for f in given) if prep is not _identity]  # fmt: skip
+    defaults = tuple(db_value(f, memo=False)(f.get_default()) for f in rest)
     quote = connection.ops.quote_name
     head = f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) VALUES "  # noqa: S608
     # On SQLite the driver's own cursor takes '?' directly: Django's wrapper would rewrite every '%s'
@@ -249,6 +258,27 @@ def db_reader(field: models.Field):
     return read
 
 
+def rows_read(sql: str, params: Sequence, fields: Sequence[models.Field]) -> list[tuple]:
+    """Rows of a plain SELECT whose columns are ``fields``, in order, each value converted as the ORM
+    would (``db_reader``): for hot paths, where building a query costs more than running it. Datetime
+    parameters must be adapted by the caller (``connection.ops.adapt_datetimefield_value``)."""
+    readers = [
+        (i, reader) for i, reader in enumerate(db_reader(f) for f in fields) if reader is not _identity
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    if not readers:
+        return rows
+    out = []
+    for row in rows:
+        row = list(row)
+        for i, reader in readers:
+            row[i] = reader(row[i])
+        out.append(tuple(row))
+    return out
+
+
 def rows_where_in(
     model: type[models.Model], key: str, values: Iterable, columns: Sequence[str]
 ) -> list[tuple]:
@@ -279,6 +309,72 @@ def rows_where_in(
                     out.append(tuple(row))
             else:
                 out.extend(rows)
+    return out
+
+
+def rows_where_in_keys(
+    model: type[models.Model], keys: dict[str, Iterable], columns: Sequence[str]
+) -> dict[str, list[tuple]]:
+    """``rows_where_in`` for several keys at once (e-mails and phones, domains and names): for each key,
+    the rows whose value is one of its values; one statement (a UNION ALL) per 500 values in all."""
+    wanted = [(key, sorted(set(values))) for key, values in keys.items()]
+    out: dict[str, list[tuple]] = {key: [] for key in keys}
+    pending = [(k, part) for k, (_, values) in enumerate(wanted) for part in chunks(values)]
+    if not pending:
+        return out
+    meta = model._meta
+    quote = connection.ops.quote_name
+    fields = [meta.pk if c == "pk" else meta.get_field(c) for c in columns]
+    readers = [
+        (i, reader) for i, reader in enumerate(db_reader(f) for f in fields) if reader is not _identity
+    ]
+    cols, table = ", ".join(quote(f.column) for f in fields), quote(meta.db_table)
+    key_columns = [quote((meta.pk if key == "pk" else meta.get_field(key)).column) for key, _ in wanted]
+    with connection.cursor() as cursor:
+        while pending:
+            terms, params, size = [], [], 0
+            while pending and (not terms or size + len(pending[0][1]) <= BATCH):
+                k, part = pending.pop(0)  # k: which key, the last column of the rows it brings
+                marks = ", ".join(["%s"] * len(part))
+                terms.append(f"SELECT {cols}, {k} FROM {table} WHERE {key_columns[k]} IN ({marks})")  # noqa: S608
+                params += part
+                size += len(part)
+            cursor.execute(" UNION ALL ".join(terms), params)
+            for row in cursor.fetchall():
+                *row, k = row
+                for i, reader in readers:
+                    row[i] = reader(row[i])
+                out[wanted[k][0]].append(tuple(row))
+    return out
+
+
+def newest_per_keys(model: type[models.Model], keys: dict[str, Sequence], columns: Sequence[str], *,
+                    per_key: int) -> dict[str, list[tuple]]:  # fmt: skip
+    """``newest_per_key`` for several key columns at once (a name's first and last characters): for
+    each key, the rows as tuples of ``columns`` followed by the key's value; one statement per 200
+    values in all."""
+    out: dict[str, list[tuple]] = {key: [] for key in keys}
+    pending = [(key, value) for key, values in keys.items() for value in values]
+    if not pending:
+        return out
+    meta = model._meta
+    quote = connection.ops.quote_name
+    table = quote(meta.db_table)
+    cols = ", ".join(quote(meta.get_field(c).column) for c in columns)
+    pk = quote(meta.pk.column)
+    names = list(keys)
+    with connection.cursor() as cursor:
+        for part in chunks(pending, 200):
+            terms = []
+            for i, (key, _) in enumerate(part):
+                key_col = quote(meta.get_field(key).column)
+                terms.append(
+                    f"SELECT {names.index(key)} AS k, t{i}.* FROM (SELECT {cols}, {key_col} FROM {table} "  # noqa: S608
+                    f"WHERE {key_col} = %s ORDER BY {pk} DESC LIMIT {int(per_key)}) AS t{i}"
+                )
+            cursor.execute(" UNION ALL ".join(terms), [value for _, value in part])
+            for k, *row in cursor.fetchall():
+                out[names[k]].append(tuple(row))
     return out
 
 

@@ -131,8 +131,8 @@ def capture(request: HttpRequest, payload: LeadIn):
     """Optional `Idempotency-Key` header: a retry with the same key and body returns the first result."""
 
     def action():
+        # The captured object is current (the services update it as they write): no need to read it again.
         lead = services.lead_capture(payload.model_dump(exclude_none=True), actor=request.auth)
-        lead = Lead.objects.select_related("owner").get(pk=lead.pk)
         return 201, lead_out(lead)
 
     status, body, replayed = run_once(

@@ -22,7 +22,7 @@ from baton import clock
 from baton.core import dedupe, normalize
 from baton.core.dedupe import name_form
 from baton.core.errors import Conflict, InvalidInput, NotAllowed
-from baton.dbutil import chunks, newest_per_key, rows_insert, rows_update, rows_where_in
+from baton.dbutil import chunks, newest_per_key, rows_insert, rows_update, rows_where_in, rows_where_in_keys
 from baton.leads.models import DuplicateCandidate, Lead, LeadEvent, Touch
 
 THRESHOLD = dedupe.DEFAULT_THRESHOLD
@@ -98,9 +98,11 @@ def duplicates_detect(
     # merged_into is filtered here, not in SQL: "merged_into IS NULL" holds for nearly every row, and a
     # planner that picks its index over the e-mail/phone/account one scans the whole table.
     if not keys_checked:
-        for key in ("email", "phone"):
-            values = {getattr(lead, key) for lead in leads if getattr(lead, key)}
-            for row in rows_where_in(Lead, key, values, (*FACT_FIELDS, "merged_into_id")):
+        keys = {
+            key: {getattr(lead, key) for lead in leads if getattr(lead, key)} for key in ("email", "phone")
+        }
+        for rows in rows_where_in_keys(Lead, keys, (*FACT_FIELDS, "merged_into_id")).values():
+            for row in rows:
                 if row[-1] is None:
                     pool[row[0]] = LeadRecord(*row[:-1])
     # Colleagues at the same account: the newest PER_ACCOUNT, by index steps (big accounts stay cheap),
@@ -177,19 +179,22 @@ def duplicates_detect(
                 found[pair] = result
     if not found:
         return []
-    known = set()
-    pairs = list(found)
-    for part in chunks(pairs):
-        q = Q(pk__in=[])
-        for newer, older in part:
-            q |= Q(lead_id=newer, other_id=older)
-        known.update(DuplicateCandidate.objects.filter(q).values_list("lead_id", "other_id"))
-    rows = [
-        DuplicateCandidate(lead_id=newer, other_id=older, score=m.score, method=m.method, reasons=list(m.reasons),
-                           detected_at=at)
-        for (newer, older), m in found.items() if (newer, older) not in known
-    ]  # fmt: skip
-    return rows_insert(DuplicateCandidate, rows)
+    # A transaction of its own when the caller has none (a capture reads without one): the check for
+    # pairs already recorded and the insert go together.
+    with transaction.atomic(savepoint=False):
+        known = set()
+        pairs = list(found)
+        for part in chunks(pairs):
+            q = Q(pk__in=[])
+            for newer, older in part:
+                q |= Q(lead_id=newer, other_id=older)
+            known.update(DuplicateCandidate.objects.filter(q).values_list("lead_id", "other_id"))
+        rows = [
+            DuplicateCandidate(lead_id=newer, other_id=older, score=m.score, method=m.method, reasons=list(m.reasons),
+                               detected_at=at)
+            for (newer, older), m in found.items() if (newer, older) not in known
+        ]  # fmt: skip
+        return rows_insert(DuplicateCandidate, rows)
 
 
 def _can_merge(actor, leads: Sequence[Lead]) -> bool:

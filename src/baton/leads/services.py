@@ -14,7 +14,7 @@ from baton import clock
 from baton.core import dedupe, lifecycle, normalize
 from baton.core.errors import Conflict, InvalidInput, NotAllowed
 from baton.core.lifecycle import LeadStatus
-from baton.dbutil import newest_per_key, rows_insert, rows_insert_values, rows_update, rows_where_in
+from baton.dbutil import newest_per_keys, rows_insert, rows_insert_values, rows_update, rows_where_in_keys
 from baton.leads.models import Account, Lead, LeadEvent, Source, Touch, WebForm
 from baton.notifications.services import NotificationRequest, notifications_send
 from baton.org.models import OrgSettings
@@ -147,9 +147,9 @@ def accounts_by_keys(domains, names) -> tuple[dict[str, AccountRef], dict[str, A
     """Accounts by exact domain and by normalised name (the oldest wins each key); one query per 500 keys."""
     by_domain: dict[str, AccountRef] = {}
     by_name: dict[str, AccountRef] = {}
-    for field, values, found in (("domain", domains, by_domain), ("name_key", names, by_name)):
-        rows = rows_where_in(Account, field, values, ACCOUNT_REF_COLUMNS)
-        for row in sorted(rows, key=lambda r: -r[0]):  # descending: the oldest account wins
+    rows = rows_where_in_keys(Account, {"domain": domains, "name_key": names}, ACCOUNT_REF_COLUMNS)
+    for field, found in (("domain", by_domain), ("name_key", by_name)):
+        for row in sorted(rows[field], key=lambda r: -r[0]):  # descending: the oldest account wins
             ref = AccountRef(*row)
             found[getattr(ref, field)] = ref
     return by_domain, by_name
@@ -213,19 +213,20 @@ def accounts_match(
         if k and len(k) >= FUZZY_MIN and k not in by_name and d not in by_domain and (d, k) not in matched_before
     ]  # fmt: skip
     blocks = memo.blocks
+    # The newest BLOCK_CAP accounts of each block: common starts and ends ("上海…", "…科技") would
+    # otherwise bring back thousands. Read once (both kinds in one statement); accounts created later
+    # are added as they are.
+    wanted = {}
     for field_name, prefix, values in (
         ("name_head", "h", {k[:3] for _, k in unmatched}),
         ("name_tail", "t", {k[-3:] for _, k in unmatched}),
     ):
-        # The newest BLOCK_CAP accounts of each block: common starts and ends ("上海…", "…科技") would
-        # otherwise bring back thousands. Read once; accounts created later are added as they are.
-        wanted = sorted(v for v in values if f"{prefix}:{v}" not in blocks)
-        for value in wanted:
+        wanted[field_name] = sorted(v for v in values if f"{prefix}:{v}" not in blocks)
+        for value in wanted[field_name]:
             blocks[f"{prefix}:{value}"] = ([], [])
-        rows = newest_per_key(
-            Account, field_name, wanted, (*ACCOUNT_REF_COLUMNS, field_name), per_key=BLOCK_CAP
-        )
-        for row in reversed(rows):  # oldest first
+    found = newest_per_keys(Account, wanted, ACCOUNT_REF_COLUMNS, per_key=BLOCK_CAP)
+    for field_name, prefix in (("name_head", "h"), ("name_tail", "t")):
+        for row in reversed(found[field_name]):  # oldest first
             memo.block_add(f"{prefix}:{row[5]}", AccountRef(*row[:5]))
     out: list[AccountRef | None] = []
     new: list[tuple[AccountRef, tuple]] = []
@@ -361,7 +362,8 @@ def _invalid_batch(errors: dict[int, InvalidInput], total: int) -> InvalidInput:
 
 def leads_capture(requests: Sequence[CaptureRequest]) -> list[Lead]:
     """Capture leads: all validated first (one bad item stores nothing), stored durably in one commit,
-    then scored and routed together in a second transaction.
+    checked for duplicates, then scored, routed and tagged together in a second transaction (the tag
+    rules behind a savepoint: neither duplicates nor tags can fail the capture or its routing).
 
     If scoring or routing fails, the leads are still there, unrouted, and the sweep routes them later.
     """
@@ -371,7 +373,7 @@ def leads_capture(requests: Sequence[CaptureRequest]) -> list[Lead]:
     if not requests:
         return []
     now = clock.now()
-    region = OrgSettings.get().default_phone_region
+    region = OrgSettings.cached().default_phone_region
     cleaned, errors = [], {}
     for i, req in enumerate(requests):
         try:
@@ -388,6 +390,9 @@ def leads_capture(requests: Sequence[CaptureRequest]) -> list[Lead]:
 
     _ready, waiting = enrichment_before_routing(leads, ats=ats)
     held = {lead.pk for lead in waiting}
+    # Duplicates before the scoring/routing transaction: they look only at what the capture stored, read
+    # without a transaction (and write one, rarely, when they find a pair): no lock held meanwhile.
+    _duplicates_detect(leads, at=max(ats))
     try:
         with transaction.atomic():
             go = [(lead, at) for lead, at in zip(leads, ats, strict=True) if lead.pk not in held]
@@ -400,23 +405,42 @@ def leads_capture(requests: Sequence[CaptureRequest]) -> list[Lead]:
             for lead, actor, at in created:
                 lead.owner, lead.routed_at, lead.owned_since = actor, at, at
             rows_update(Lead, [lead for lead, _, _ in created], ["owner", "routed_at", "owned_since"])
+            _tag_rules_apply(leads, at=max(ats))  # after scoring and routing: rules may read their results
     except Exception:
         # The captures themselves are committed; the worker's sweep scores and routes them later.
         log.exception("scoring/routing of %d captured lead(s) failed; left for the sweep", len(leads))
         fresh = Lead.objects.in_bulk([lead.pk for lead in leads])
         leads = [fresh[lead.pk] for lead in leads]
-    try:
-        from baton.leads.duplicates import duplicates_detect
-        from baton.tags.services import rules_load as tag_rules
-        from baton.tags.services import tag_rules_apply
-
-        with transaction.atomic():
-            duplicates_detect(leads, at=max(ats))
-            if tag_rules():
-                tag_rules_apply([lead.pk for lead in leads], at=max(ats))
-    except Exception:  # a capture never fails because duplicate detection or tagging did
-        log.exception("duplicate detection / tag rules for %d captured lead(s) failed", len(leads))
+        _tag_rules_apply(leads, at=max(ats))  # it was rolled back with the routing: on its own
     return leads
+
+
+def _duplicates_detect(leads: Sequence[Lead], *, at: datetime) -> None:
+    """Duplicate detection for captured leads: a capture never fails because of it."""
+    from baton.leads.duplicates import duplicates_detect
+
+    try:
+        if transaction.get_connection().in_atomic_block:  # a caller's transaction: behind a savepoint
+            with transaction.atomic():
+                duplicates_detect(leads, at=at)
+        else:
+            duplicates_detect(leads, at=at)
+    except Exception:
+        log.exception("duplicate detection for %d captured lead(s) failed", len(leads))
+
+
+def _tag_rules_apply(leads: Sequence[Lead], *, at: datetime) -> None:
+    """The tag rules for captured leads (none active: no query), behind a savepoint: a capture and its
+    routing never fail because of them."""
+    from baton.tags.services import rules_active, tag_rules_apply
+
+    if not rules_active():
+        return
+    try:
+        with transaction.atomic():
+            tag_rules_apply([lead.pk for lead in leads], at=at)
+    except Exception:
+        log.exception("tag rules for %d captured lead(s) failed", len(leads))
 
 
 def lead_capture(data: dict, *, actor=None, at: datetime | None = None) -> Lead:
@@ -443,6 +467,8 @@ def leads_assign_from_routing(
             continue
         lead.routed_at = at
         lead.owner_id, lead.owned_since = decision.chosen_id, at
+        if type(decision).chosen.is_cached(decision):
+            lead.owner = decision.chosen  # what routing read of the person: no query for it later
         events.append(
             LeadEvent(lead=lead, kind=LeadEvent.Kind.ROUTED, occurred_at=at, cycle=lead.cycle, reason=why,
                       data={"decision_id": decision.pk, "to": decision.explanation.get("chosen"),

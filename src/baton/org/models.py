@@ -6,6 +6,8 @@ from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from baton import localcache
+
 
 class Role(models.TextChoices):
     SDR_INBOUND = "sdr_inbound", _("SDR (inbound)")
@@ -170,6 +172,15 @@ class OrgSettings(models.Model):
         obj, _ = cls.objects.get_or_create(pk=1)
         return obj
 
+    @classmethod
+    def cached(cls) -> "OrgSettings":
+        """The row, kept a few seconds per process (``localcache``), for paths that read it on every
+        request (capture). Shared between threads: read it, never change it."""
+        return localcache.get(ORG_SETTINGS_CACHE_KEY, cls.get)
+
+
+ORG_SETTINGS_CACHE_KEY = "org-settings"
+
 
 class AuditLog(models.Model):
     at = models.DateTimeField(db_index=True)
@@ -182,3 +193,7 @@ class AuditLog(models.Model):
 
 def valid_timezone(name: str) -> bool:
     return name in available_timezones()
+
+
+localcache.invalidate_on_change(ORG_SETTINGS_CACHE_KEY, OrgSettings)
+localcache.invalidate_on_change("org-timezone", OrgSettings)  # the routing's copy of the time zone

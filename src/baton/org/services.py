@@ -91,9 +91,11 @@ def token_create(user: User, name: str = "cli", ttl_days: int | None = None) -> 
 def token_authenticate(secret: str) -> User | None:
     if not secret or not secret.startswith("bt_"):
         return None
-    token = (
-        ApiToken.objects.select_related("user").filter(digest=ApiToken.hash(secret), revoked_at=None).first()
+    # The digest is unique: no ORDER BY … LIMIT (``first()``), which costs more to build than the query.
+    found = list(
+        ApiToken.objects.select_related("user").filter(digest=ApiToken.hash(secret), revoked_at=None)
     )
+    token = found[0] if found else None
     if token is None or not token.user.is_active:
         return None
     now = clock.now()

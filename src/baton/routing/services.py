@@ -13,14 +13,14 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from django.db import transaction
+from django.db import DEFAULT_DB_ALIAS, connection, transaction
 from django.db.models import Count, Q
 
 from baton import clock, localcache
 from baton.core import routing as core
 from baton.core.calendar import is_working
 from baton.core.errors import Conflict, InvalidInput, NotFound
-from baton.dbutil import rows_insert, rows_update
+from baton.dbutil import rows_insert, rows_read, rows_update
 from baton.org.models import EligibleListEntry, Leave, OrgSettings, Role, RoleAssignment, Team, User
 from baton.routing.models import RoutingDecision, RoutingPolicy, RoutingPool, RoutingTally, Territory
 
@@ -167,18 +167,51 @@ class Person:
     out_of_office: bool
     suspended_until: datetime | None
     manager_id: int | None
+    display_name: str = ""
     roles: set = field(default_factory=set)
+
+    def as_user(self) -> User:
+        """The person as a User holding what routing read (id, username, display name): the lead's new
+        owner without another query. Any other field is read from the database when first used."""
+        known = {"id": self.pk, "username": self.username, "display_name": self.display_name}
+        names = [f.attname for f in User._meta.concrete_fields if f.attname in known]
+        return User.from_db(DEFAULT_DB_ALIAS, names, [known[n] for n in names])
 
 
 def people() -> dict[int, Person]:
-    """Every active user with their team and roles (two queries; an organisation has hundreds, not millions)."""
-    rows = User.objects.filter(is_active=True).values_list(
-        "pk", "username", "team_id", "team__region", "out_of_office", "suspended_until", "manager_id"
-    )
-    found = {r[0]: Person(r[0], r[1], r[2], r[3] or "", r[4], r[5], r[6]) for r in rows}
-    for user_id, role in RoleAssignment.objects.filter(user_id__in=found).values_list("user_id", "role"):
-        found[user_id].roles.add(role)
+    """Every active user with their team's region and their roles, read fresh: one plain statement, a
+    row per role (an organisation has hundreds of people, not millions)."""
+    found: dict[int, Person] = {}
+    for pk, username, team_id, region, away, suspended, manager_id, display_name, role in rows_read(
+        _people_sql(), [], _PEOPLE_FIELDS
+    ):
+        person = found.get(pk)
+        if person is None:
+            person = found[pk] = Person(
+                pk, username, team_id, region or "", away, suspended, manager_id, display_name
+            )
+        if role is not None:
+            person.roles.add(role)
     return found
+
+
+_PEOPLE_FIELDS = [  # the columns of _people_sql(), for their conversions
+    *(User._meta.get_field(name) for name in ("id", "username", "team")),
+    Team._meta.get_field("region"),
+    *(User._meta.get_field(name) for name in ("out_of_office", "suspended_until", "manager", "display_name")),
+    RoleAssignment._meta.get_field("role"),
+]
+
+
+def _people_sql() -> str:
+    q = connection.ops.quote_name
+    user, team, role = (q(m._meta.db_table) for m in (User, Team, RoleAssignment))
+    return (
+        f"SELECT u.id, u.username, u.team_id, t.region, u.out_of_office, u.suspended_until, u.manager_id, "  # noqa: S608
+        f"u.display_name, r.role "
+        f"FROM {user} u LEFT JOIN {team} t ON t.id = u.team_id LEFT JOIN {role} r ON r.user_id = u.id "
+        f"WHERE u.is_active"
+    )
 
 
 def _team_tree() -> dict[int, set[int]]:
@@ -204,15 +237,22 @@ class _Org:
     """What one routing batch reads about the organisation, once."""
 
     people: dict[int, Person]
-    tree: dict[int, set[int]] = field(default_factory=dict)
     tz: ZoneInfo = ZoneInfo("UTC")
+    _tree: dict[int, set[int]] | None = None
 
     @classmethod
     def load(cls) -> "_Org":
         def tz() -> str:
             return OrgSettings.get().timezone
 
-        return cls(people(), _team_tree(), ZoneInfo(localcache.get("org-timezone", tz)))
+        return cls(people(), ZoneInfo(localcache.get("org-timezone", tz)))
+
+    @property
+    def tree(self) -> dict[int, set[int]]:
+        """Each team with the teams below it: read when a destination names a team, not before."""
+        if self._tree is None:
+            self._tree = _team_tree()
+        return self._tree
 
     def members(self, dest: dict, facts: dict) -> tuple[str, list[Person], str]:
         """The destination's pool key, its members (ordered) and a note when it widened."""
@@ -242,6 +282,9 @@ class _Org:
         return dest.get("pool") or key, sorted(found, key=lambda p: p.pk), note
 
 
+_LEAVE_FIELDS = [Leave._meta.get_field(name) for name in ("user", "starts_at", "ends_at")]
+
+
 @dataclass
 class _Eligibility:
     """Member facts for eligibility, read in bulk for the people a batch may choose."""
@@ -261,10 +304,14 @@ class _Eligibility:
     def prepare(self, rules: Sequence[core.Rule], ats: Sequence[datetime]) -> None:
         ids = self.user_ids
         first, last = min(ats), max(ats)
-        for user_id, starts_at, ends_at in Leave.objects.filter(
-            user_id__in=ids, starts_at__lte=last, ends_at__gt=first
-        ).values_list("user_id", "starts_at", "ends_at"):
-            self.leaves.setdefault(user_id, []).append((starts_at, ends_at))
+        if ids:
+            adapt = connection.ops.adapt_datetimefield_value
+            for user_id, starts_at, ends_at in rows_read(
+                f"SELECT user_id, starts_at, ends_at FROM {connection.ops.quote_name(Leave._meta.db_table)} "  # noqa: S608
+                f"WHERE starts_at <= %s AND ends_at > %s AND user_id IN ({', '.join(['%s'] * len(ids))})",
+                [adapt(last), adapt(first), *sorted(ids)], _LEAVE_FIELDS,
+            ):  # fmt: skip
+                self.leaves.setdefault(user_id, []).append((starts_at, ends_at))
         wants = {k for r in rules for k, v in r.options.items() if v}
         if "eligible_list" in wants or self.kind == RoutingPolicy.Kind.HANDOFF:
             self.month = last.astimezone(self.org.tz).strftime("%Y-%m")
@@ -334,17 +381,18 @@ class _Pool:
     def __init__(self, key: str, members: list[Person], *, weights: dict[str, float], dry_run: bool):
         self.key, self.members, self.dry_run = key, members, dry_run
         self.weights = {p.pk: weights.get(p.username, 1.0) for p in members}
-        row = None if dry_run else RoutingPool.objects.select_for_update().filter(key=key).first()
-        if row is None and not dry_run:
-            RoutingPool.objects.get_or_create(key=key)
-            row = RoutingPool.objects.select_for_update().get(key=key)
         if dry_run:
             row = RoutingPool.objects.filter(key=key).first() or RoutingPool(key=key, seq=0)
+        else:
+            row = _pool_locked(key)
+            if row is None:
+                RoutingPool.objects.get_or_create(key=key)
+                row = _pool_locked(key)
         self.row = row
         ids = [p.pk for p in members]
-        self.tallies = (
-            {t.user_id: t for t in RoutingTally.objects.filter(pool__key=key, user_id__in=ids)} if ids else {}
-        )
+        # Read after the pool's row is locked (its own statement: a join would see the tallies as they
+        # were before the lock was granted).
+        self.tallies = {t.user_id: t for t in _tallies(row.pk, ids)} if ids and row.pk else {}
         missing = [p for p in members if p.pk not in self.tallies]
         if missing:
             known = [(t.count, self.weights[u]) for u, t in self.tallies.items()]
@@ -380,8 +428,36 @@ class _Pool:
     def flush(self) -> None:
         if self.dry_run or not self.touched:
             return
-        self.row.save(update_fields=["seq"])
+        rows_update(RoutingPool, [self.row], ["seq"])
         rows_update(RoutingTally, list(self.touched.values()), ["count", "last_seq"])
+
+
+def _pool_locked(key: str) -> RoutingPool | None:
+    """The pool's row, locked until the transaction ends (SELECT … FOR UPDATE on PostgreSQL; SQLite's
+    writers are serialised already). A plain statement: this runs on every capture."""
+    q = connection.ops.quote_name
+    lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
+    found = rows_read(f"SELECT {q('id')}, {q('seq')} FROM {q(RoutingPool._meta.db_table)} WHERE {q('key')} = %s{lock}",  # noqa: S608
+                      [key], [RoutingPool._meta.pk, RoutingPool._meta.get_field("seq")])  # fmt: skip
+    if not found:
+        return None
+    row = RoutingPool(pk=found[0][0], key=key, seq=found[0][1])
+    row._state.adding = False
+    return row
+
+
+def _tallies(pool_id: int, user_ids: Sequence[int]) -> list[RoutingTally]:
+    q = connection.ops.quote_name
+    rows = rows_read(
+        f"SELECT {q('id')}, {q('user_id')}, {q('count')}, {q('last_seq')} FROM {q(RoutingTally._meta.db_table)} "  # noqa: S608
+        f"WHERE {q('pool_id')} = %s AND {q('user_id')} IN ({', '.join(['%s'] * len(user_ids))})",
+        [pool_id, *user_ids], [RoutingTally._meta.get_field(f) for f in ("id", "user", "count", "last_seq")],
+    )  # fmt: skip
+    tallies = [RoutingTally(pk=pk, pool_id=pool_id, user_id=user_id, count=count, last_seq=last_seq)
+               for pk, user_id, count, last_seq in rows]  # fmt: skip
+    for t in tallies:
+        t._state.adding = False
+    return tallies
 
 
 # --- Deciding -------------------------------------------------------------------------------------------
@@ -397,6 +473,7 @@ class Routed:
     version: int | None
     queue: str = ""  # the item goes to a queue (the public pool), not to a person
     dispatch: bool = False  # the chosen person is a director who dispatches it
+    person: Person | None = None  # the chosen person
 
     @property
     def chosen_id(self) -> int | None:
@@ -581,7 +658,8 @@ def routing_decide(kind: str, facts: Sequence[dict], ats: Sequence[datetime], *,
                 and not any(rule.options.get(k) for k in ("cap_per_day", "cap_open")))  # fmt: skip
 
     results: list[Routed] = []
-    with transaction.atomic():
+    # No savepoint: a failure here fails the caller's transaction anyway (the pools' writes are part of it).
+    with transaction.atomic(savepoint=False):
         i, n = 0, len(plans)
         while i < n:
             steps, trace = plans[i]
@@ -612,6 +690,9 @@ def routing_decide(kind: str, facts: Sequence[dict], ats: Sequence[datetime], *,
             i += 1
         for pool in pools.values():
             pool.flush()
+    for routed in results:
+        if routed.chosen_id is not None:
+            routed.person = org.people.get(routed.chosen_id)
     return results
 
 
@@ -621,14 +702,19 @@ def routing_decide(kind: str, facts: Sequence[dict], ats: Sequence[datetime], *,
 def _record(
     kind: str, items: Sequence, routed: Sequence[Routed], ats: Sequence[datetime]
 ) -> list[RoutingDecision]:
-    return rows_insert(RoutingDecision, [
+    records = rows_insert(RoutingDecision, [
         RoutingDecision(lead=lead, kind=kind, pool=r.pool, chosen_id=r.chosen_id, explanation=r.decision.explanation,
                         decided_at=at, policy_version=r.version, rule=r.rule)
         for lead, r, at in zip(items, routed, ats, strict=True)
     ])  # fmt: skip
+    users: dict[int, User] = {}  # one object per person, however many items they got
+    for record, r in zip(records, routed, strict=True):
+        if r.person is not None:
+            record.chosen = users.get(r.person.pk) or users.setdefault(r.person.pk, r.person.as_user())
+    return records
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def route_leads(
     leads: Sequence, *, ats: Sequence[datetime] | None = None, notify: bool = True
 ) -> list[RoutingDecision]:

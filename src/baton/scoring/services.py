@@ -336,7 +336,7 @@ def leads_score(
                           data={"score": s.total, "fit": s.fit, "engagement": s.engagement, "grade": s.grade,
                                 "band": s.band, "version": s.version, "factors": factors})
             )  # fmt: skip
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         rows_insert(ScoreSnapshot, snapshots)
         rows_update(Lead, list(changed.values()), LEAD_SCORE_FIELDS)
         rows_insert(LeadEvent, events)

@@ -5,6 +5,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from baton import localcache
+
 
 class Calendar(models.Model):
     """A team's working time: zone, weekly hours, the country's public holidays and make-up days, and
@@ -72,6 +74,10 @@ class Policy(models.Model):
     def label(self) -> str:
         """The built-in policies' names in the reader's language; others as named."""
         return str(dict(self.Key.choices).get(self.key, self.name))
+
+
+POLICIES_CACHE_KEY = "sla-policies"  # services.policies_active
+localcache.invalidate_on_change(POLICIES_CACHE_KEY, Policy)
 
 
 class Clock(models.Model):

@@ -15,11 +15,12 @@ from django.db import connection, transaction
 from django.db.models import Max, Q
 
 from baton import clock as baton_clock
+from baton import localcache
 from baton.core import sla as core
 from baton.core.calendar import BusinessCalendar, calendar_from_config, public_holidays, whole_days
 from baton.core.errors import InvalidInput
 from baton.dbutil import rows_insert_values, rows_update, rows_where_in
-from baton.sla.models import Calendar, Clock, Penalty, Policy, TeamCalendar
+from baton.sla.models import POLICIES_CACHE_KEY, Calendar, Clock, Penalty, Policy, TeamCalendar
 
 # What a breach can do: tell the person, escalate to their manager or to the director above, move the
 # item to someone else by the routing policy, count a strike towards the acceptance penalty.
@@ -142,6 +143,12 @@ CLOCK_COLUMNS = ("policy_id", "lead_id", "handoff_id", "user_id", "calendar_id",
                  "actionable_at", "due_at", "remind_at", "reminders_left")  # fmt: skip
 
 
+def policies_active() -> dict[str, Policy]:
+    """The active policies by key, kept a few seconds per process (``localcache``; saving or deleting
+    a policy drops them at once here): every capture starts a clock. Shared: read them, never change them."""
+    return localcache.get(POLICIES_CACHE_KEY, lambda: {p.key: p for p in Policy.objects.filter(active=True)})
+
+
 def clocks_start(requests: Sequence[ClockStart]) -> int:
     """Start clocks (one insert per 500); a policy that is inactive starts none. Returns how many started."""
     return sum(due is not None for due in clocks_start_due(requests))
@@ -153,7 +160,7 @@ def clocks_start_due(requests: Sequence[ClockStart]) -> list[datetime | None]:
 
     if not requests:
         return []
-    policies = {p.key: p for p in Policy.objects.filter(key__in={r.policy for r in requests}, active=True)}
+    policies = policies_active()
     # Teams and calendars only for business-time policies (speed to lead, on a capture, needs neither).
     on_calendar = [r for r in requests if r.policy in policies and policies[r.policy].business_time]
     users = {r.user_id for r in on_calendar if r.user_id}

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from baton import localcache
 from baton.leads.models import Lead
 
 # Background and text colours of a tag's badge: CSS variables of the UI's palette.
@@ -71,6 +72,10 @@ class TagRule(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+RULES_ACTIVE_CACHE_KEY = "tags.rules-active"  # services.rules_active
+localcache.invalidate_on_change(RULES_ACTIVE_CACHE_KEY, TagRule)
 
 
 class LeadTag(models.Model):

@@ -14,7 +14,7 @@ from datetime import datetime
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 
-from baton import clock
+from baton import clock, localcache
 from baton.behaviour.selectors import behaviour_tallies
 from baton.core import tagging
 from baton.core.errors import Conflict, InvalidInput, NotAllowed, NotFound
@@ -22,7 +22,7 @@ from baton.dbutil import chunks, rows_insert, rows_update
 from baton.leads.models import Lead, LeadEvent
 from baton.leads.selectors import leads_visible
 from baton.org.services import audit_record
-from baton.tags.models import LeadTag, Tag, TagRule, tag_key
+from baton.tags.models import RULES_ACTIVE_CACHE_KEY, LeadTag, Tag, TagRule, tag_key
 
 log = logging.getLogger(__name__)
 
@@ -397,6 +397,12 @@ def rules_load() -> list[tuple[tagging.Rule, TagRule]]:
             continue
         out.append((tagging.Rule(rule.pk, rule.tag_id, rule.condition), rule))
     return out
+
+
+def rules_active() -> bool:
+    """Whether any tag rule is active: asked on every capture, so kept a few seconds per process
+    (``localcache``; saving or deleting a rule here drops it at once)."""
+    return localcache.get(RULES_ACTIVE_CACHE_KEY, TagRule.objects.filter(active=True).exists)
 
 
 def tag_rules_apply(lead_ids: Iterable[int], at: datetime | None = None) -> list[TagChange]:
