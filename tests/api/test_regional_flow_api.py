@@ -104,8 +104,18 @@ def test_the_months_eligible_list_decides_who_receives_mqls(org, api_as, lead_pa
     assert decision.policy_version == 1 and decision.rule == "fallback"
 
 
-def test_nobody_eligible_refuses_the_handoff_with_the_reasons(org, api_as, lead_payload):
+def test_a_region_whose_aes_are_all_away_widens_to_every_ae(org, api_as, lead_payload):
     for ae in ("ae1", "ae2"):
+        org[ae].suspended_until = TUE_10 + timedelta(days=30)
+        org[ae].save()
+    _, _, handoff = walk_to_handoff(api_as, lead_payload)
+    assert handoff["ae"]["username"] == "ae_w"
+    explanation = RoutingDecision.objects.filter(kind="handoff").latest("pk").explanation
+    assert explanation["pool"] == "ae:all" and "nobody in ae:east could take it" in explanation["note"]
+
+
+def test_nobody_eligible_refuses_the_handoff_with_the_reasons(org, api_as, lead_payload):
+    for ae in ("ae1", "ae2", "ae_w"):
         org[ae].suspended_until = TUE_10 + timedelta(days=30)
         org[ae].save()
     lead = api_as("admin").post("/leads", lead_payload).json()

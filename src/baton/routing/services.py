@@ -563,6 +563,8 @@ def routing_decide(kind: str, facts: Sequence[dict], ats: Sequence[datetime], *,
             key, members, note = org.members(r.destination, f)
             steps.append((r, key, members, note))
             all_members |= {p.pk for p in members}
+            if r.destination.get("type") == "region_team":  # may widen to the role anywhere (see _widen)
+                all_members |= {p.pk for p in org.people.values() if r.destination.get("role") in p.roles}
         plans.append((steps, trace))
     owners: dict[str, dict[int, tuple[int | None, str]]] = {}
     for strategy in {s[0].strategy for steps, _ in plans for s in steps} & set(core.OWNER_STRATEGIES):
@@ -633,6 +635,17 @@ def routing_decide(kind: str, facts: Sequence[dict], ats: Sequence[datetime], *,
                 decision = pool.pick(
                     reasons, elig.open, 1, then if strategy == core.DIRECTOR_DISPATCH else strategy
                 )[0]
+                wide = _widen(rule, key, decision)
+                if wide is not None:  # nobody in the region can take it now: the same role anywhere
+                    wkey, wmembers = wide
+                    wreasons = {p.pk: elig.reason(p, at, req) for p in wmembers}
+                    for away in exclude[i] if exclude else ():
+                        if away in wreasons:
+                            wreasons[away] = "being re-routed away from them"
+                    widened = pool_of(wkey, wmembers, rule).pick(wreasons, elig.open, 1, strategy)[0]
+                    if widened.chosen_user_id is not None:
+                        note = f"nobody in {key} could take it ({decision.explanation.get('why', '')}): all of them"
+                        key, decision = wkey, widened
             if note:
                 decision.explanation["note"] = note
             if decision.chosen_user_id is not None:
@@ -651,6 +664,15 @@ def routing_decide(kind: str, facts: Sequence[dict], ats: Sequence[datetime], *,
             routed = Routed(decision, key, rule.key, active.version)
         assert routed is not None
         return finish(steps, trace, routed, tried)
+
+    def _widen(rule: core.Rule, key: str, decision: core.Decision) -> tuple[str, list[Person]] | None:
+        dest = rule.destination
+        if decision.chosen_user_id is not None or dest.get("type") != "region_team" or dest.get("pool"):
+            return None
+        wkey = f"{dest['role']}:all"
+        if key == wkey:
+            return None
+        return wkey, sorted((p for p in org.people.values() if dest["role"] in p.roles), key=lambda p: p.pk)
 
     def batchable(step: tuple) -> bool:
         rule = step[0]
