@@ -40,11 +40,12 @@ def dispatch_candidates(handoff: Handoff, at) -> list[tuple[User, str, int]]:
     """The AEs a director may dispatch this handoff to — those of the lead's region first (else all AEs),
     each with why they cannot take it now ("" when they can) and their pending handoffs."""
     from baton.org.models import Role
-    from baton.routing.services import open_items, person_skip_reason
+    from baton.routing.services import open_items, people_skip_reasons
 
     aes = User.objects.filter(roles__role=Role.AE, is_active=True).select_related("team").distinct()
     region = (handoff.lead.region or "").strip()
     local = [u for u in aes if region and u.team and u.team.region.casefold() == region.casefold()]
     people = sorted(local or list(aes), key=lambda u: u.label)
     load = open_items("handoff", [u.pk for u in people])
-    return [(u, person_skip_reason("handoff", u, at), load.get(u.pk, 0)) for u in people]
+    reasons = people_skip_reasons("handoff", people, at)
+    return [(u, reasons[u.pk], load.get(u.pk, 0)) for u in people]

@@ -203,9 +203,8 @@ def handoff_dispatch(
     handoff: Handoff, director, to_user, *, at: datetime | None = None, note: str = ""
 ) -> Handoff:
     """The regional director passes a handoff waiting for dispatch to a rep, whose acceptance clock starts."""
-    from baton.org.models import Role
     from baton.routing.models import RoutingDecision
-    from baton.routing.services import person_skip_reason
+    from baton.routing.services import dispatch_target_check
     from baton.sla.services import clocks_stop
 
     at = at or clock.now()
@@ -215,18 +214,7 @@ def handoff_dispatch(
             raise Conflict(
                 "this handoff is not waiting for a dispatch; accept or reject it", code="not_dispatch"
             )
-        if to_user.pk == director.pk:
-            raise InvalidInput("dispatch goes to a rep, not back to yourself")
-        if to_user.has_role(Role.SALES_DIRECTOR, Role.SALES_VP) and not to_user.has_role(Role.AE):
-            raise InvalidInput(
-                f"{to_user.label} is a director: dispatching between directors would go round in circles; "
-                "choose an AE"
-            )
-        if not to_user.has_role(Role.AE):
-            raise InvalidInput(f"{to_user.label} is not an account executive")
-        reason = person_skip_reason("handoff", to_user, at)
-        if reason:
-            raise Conflict(f"{to_user.label} cannot receive handoffs now: {reason}", code="not_eligible")
+        dispatch_target_check("handoff", director, to_user, at)
         RoutingDecision.objects.create(
             lead=h.lead, kind=RoutingDecision.Kind.HANDOFF, pool=f"dispatch:{director.username}", chosen=to_user,
             decided_at=at, rule="dispatch",

@@ -12,7 +12,7 @@ from rapidfuzz import fuzz, process
 
 from baton import clock
 from baton.core import dedupe, lifecycle, normalize
-from baton.core.errors import Conflict, InvalidInput, NotAllowed
+from baton.core.errors import InvalidInput, NotAllowed
 from baton.core.lifecycle import LeadStatus
 from baton.dbutil import newest_per_keys, rows_insert, rows_insert_values, rows_update, rows_where_in_keys
 from baton.leads.models import Account, Lead, LeadEvent, Source, Touch, WebForm
@@ -504,7 +504,7 @@ def lead_dispatch(lead: Lead, director, to_user, *, at: datetime | None = None) 
     clock starts now (the wait for the dispatch was the director's, on their dispatch clock)."""
     from baton.org.models import MANAGER_ROLES
     from baton.routing.models import RoutingDecision
-    from baton.routing.services import person_skip_reason
+    from baton.routing.services import dispatch_target_check
     from baton.sla.services import ClockStart, clocks_start, clocks_stop
 
     at = at or clock.now()
@@ -512,16 +512,7 @@ def lead_dispatch(lead: Lead, director, to_user, *, at: datetime | None = None) 
         lead = Lead.objects.select_for_update().get(pk=lead.pk)
         if lead.owner_id != director.pk or not director.has_role(*MANAGER_ROLES):
             raise NotAllowed("only the director who holds this lead can dispatch it")
-        if to_user.pk == director.pk:
-            raise InvalidInput("dispatch goes to a rep, not back to yourself")
-        if to_user.has_role(*MANAGER_ROLES):
-            raise InvalidInput(
-                f"{to_user.label} is a director: dispatching between directors would go round in circles; "
-                "choose a rep"
-            )
-        reason = person_skip_reason("lead", to_user, at)
-        if reason:
-            raise Conflict(f"{to_user.label} cannot receive leads now: {reason}", code="not_eligible")
+        dispatch_target_check("lead", director, to_user, at)
         record = RoutingDecision.objects.create(
             lead=lead, kind=RoutingDecision.Kind.LEAD, pool=f"dispatch:{director.username}", chosen=to_user,
             decided_at=at, rule="dispatch",

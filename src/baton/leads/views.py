@@ -175,13 +175,14 @@ def _dispatch_options(user, lead: Lead) -> list:
     """For a director holding a lead routing sent them to dispatch: the reps, each with why they cannot
     take it now ("" when they can)."""
     from baton.org.models import MANAGER_ROLES, SDR_ROLES, User
-    from baton.routing.services import person_skip_reason
+    from baton.routing.services import people_skip_reasons
 
     if lead.owner_id != user.pk or not user.has_role(*MANAGER_ROLES) or lead.status not in ("new", "working"):
         return []
     reps = User.objects.filter(roles__role__in=SDR_ROLES, is_active=True).exclude(pk=user.pk).distinct()
-    now = clock.now()
-    return [(u, person_skip_reason("lead", u, now)) for u in sorted(reps, key=lambda u: u.label)]
+    reps = sorted(reps, key=lambda u: u.label)
+    reasons = people_skip_reasons("lead", reps, clock.now())
+    return [(u, reasons[u.pk]) for u in reps]
 
 
 def lead_response(request: HttpRequest, lead_id: int, *, form_key: str | None = None, form=None,

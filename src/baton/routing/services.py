@@ -607,10 +607,7 @@ def routing_decide(kind: str, facts: Sequence[dict], ats: Sequence[datetime], *,
                 }), queue, rule.key, active.version, queue=queue)  # fmt: skip
                 break
             req = elig.requirements(rule)
-            reasons = {p.pk: elig.reason(p, at, req) for p in members}
-            for away in exclude[i] if exclude else ():
-                if away in reasons:
-                    reasons[away] = "being re-routed away from them"
+            reasons = reasons_of(members, at, req, i)
             pool = pool_of(key, members, rule)
             strategy = rule.strategy
             then = rule.options.get("then", core.ROUND_ROBIN)
@@ -638,10 +635,7 @@ def routing_decide(kind: str, facts: Sequence[dict], ats: Sequence[datetime], *,
                 wide = _widen(rule, key, decision)
                 if wide is not None:  # nobody in the region can take it now: the same role anywhere
                     wkey, wmembers = wide
-                    wreasons = {p.pk: elig.reason(p, at, req) for p in wmembers}
-                    for away in exclude[i] if exclude else ():
-                        if away in wreasons:
-                            wreasons[away] = "being re-routed away from them"
+                    wreasons = reasons_of(wmembers, at, req, i)
                     widened = pool_of(wkey, wmembers, rule).pick(wreasons, elig.open, 1, strategy)[0]
                     if widened.chosen_user_id is not None:
                         note = f"nobody in {key} could take it ({decision.explanation.get('why', '')}): all of them"
@@ -664,6 +658,13 @@ def routing_decide(kind: str, facts: Sequence[dict], ats: Sequence[datetime], *,
             routed = Routed(decision, key, rule.key, active.version)
         assert routed is not None
         return finish(steps, trace, routed, tried)
+
+    def reasons_of(members: list[Person], at: datetime, req: core.Requirements, i: int) -> dict[int, str]:
+        reasons = {p.pk: elig.reason(p, at, req) for p in members}
+        for away in exclude[i] if exclude else ():
+            if away in reasons:
+                reasons[away] = "being re-routed away from them"
+        return reasons
 
     def _widen(rule: core.Rule, key: str, decision: core.Decision) -> tuple[str, list[Person]] | None:
         dest = rule.destination
@@ -695,7 +696,7 @@ def routing_decide(kind: str, facts: Sequence[dict], ats: Sequence[datetime], *,
                     j += 1
                 rule, key, members, note = first
                 req = elig.requirements(rule)
-                reasons = {p.pk: elig.reason(p, at, req) for p in members}
+                reasons = reasons_of(members, at, req, i)
                 pool = pool_of(key, members, rule)
                 if any(not r for r in reasons.values()):
                     for k, decision in enumerate(
@@ -947,16 +948,38 @@ def territory_save(name: str, owner: User, *, regions=(), cities=(), industries=
     return territory
 
 
-def person_skip_reason(kind: str, user: User, at: datetime) -> str:
-    """Why this person cannot receive an item of this kind now, by the default requirements ("" if they can)."""
+def people_skip_reasons(kind: str, users: Sequence[User], at: datetime) -> dict[int, str]:
+    """Why each person cannot receive an item of this kind now, by the default requirements ("" if they
+    can): the organisation and its eligibility facts read once for all of them."""
     org = _Org.load()
-    person = org.people.get(user.pk)
-    if person is None:
-        return "inactive"
-    elig = _Eligibility(kind, org, {user.pk}, at)
+    elig = _Eligibility(kind, org, {u.pk for u in users}, at)
     rule = core.Rule("manual", "manual", (), {}, core.ROUND_ROBIN)
     elig.prepare([rule], [at])
-    return elig.reason(person, at, elig.requirements(rule))
+    req = elig.requirements(rule)
+    return {u.pk: elig.reason(org.people[u.pk], at, req) if u.pk in org.people else "inactive" for u in users}
+
+
+def person_skip_reason(kind: str, user: User, at: datetime) -> str:
+    return people_skip_reasons(kind, [user], at)[user.pk]
+
+
+def dispatch_target_check(kind: str, director: User, to_user: User, at: datetime) -> None:
+    """A director may dispatch to a rep who can take it now: not to themselves, not to another director
+    (that would go round in circles). Raises with the reason otherwise."""
+    from baton.org.models import MANAGER_ROLES
+
+    if to_user.pk == director.pk:
+        raise InvalidInput("dispatch goes to a rep, not back to yourself")
+    if to_user.has_role(*MANAGER_ROLES) and not to_user.has_role(Role.AE):
+        raise InvalidInput(
+            f"{to_user.label} is a director: dispatching between directors would go round in circles; choose a rep"
+        )
+    if kind == RoutingPolicy.Kind.HANDOFF and not to_user.has_role(Role.AE):
+        raise InvalidInput(f"{to_user.label} is not an account executive")
+    reason = person_skip_reason(kind, to_user, at)
+    if reason:
+        noun = "handoffs" if kind == RoutingPolicy.Kind.HANDOFF else "leads"
+        raise Conflict(f"{to_user.label} cannot receive {noun} now: {reason}", code="not_eligible")
 
 
 def route_handoff_away(lead, *, at: datetime, exclude: set[int], why: str) -> RoutingDecision:
