@@ -38,9 +38,9 @@ def test_a_writer_waits_for_the_open_transaction_and_goes_when_it_commits(sqlite
         holding.set()
         time.sleep(0.3)
         assert "at" not in done  # still waiting for this transaction
-    committed = time.monotonic()
+        committing = time.monotonic()  # the lock goes at the commit: the other writer may finish at once
     thread.join(timeout=10)
-    assert committed <= done["at"] < committed + 1
+    assert committing <= done["at"] < committing + 1
     assert sorted(FloorRow.objects.values_list("payload", flat=True)) == ["first", "second"]
     assert connection._queue_fd is None  # given back at the commit
 
